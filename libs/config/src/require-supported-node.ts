@@ -1,0 +1,4 @@
+// Imported first by every entry point, before any dependency loads.
+import { assertSupportedNode } from './node-version';
+
+assertSupportedNode();

@@ -1,0 +1,226 @@
+import { Logger } from '@nestjs/common';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { type TopicId, type TopicSpec, dlqName } from '@airis/contracts';
+import { counter, histogram } from '@airis/observability';
+import { backoffDelay, classifyError, sleep } from '@airis/resilience';
+import type { Consumer, EachBatchPayload, KafkaMessage, Message, RecordMetadata } from 'kafkajs';
+import { type DeadLetterReason, deadLetterMessage } from './dead-letter';
+import { type ConsumedRecord, type RawRecord, decodeRecord } from './record-decoder';
+import { contextFromHeaders } from './trace-context';
+
+export type RecordHandler = (record: ConsumedRecord<unknown>) => Promise<void>;
+
+export interface TopicBinding {
+  topicId: TopicId;
+  topicName: string;
+  spec: TopicSpec;
+  handler: RecordHandler;
+}
+
+export interface RunnerOptions {
+  groupId: string;
+  partitionsConsumedConcurrently: number;
+  maxUncertainAttempts: number;
+  fromBeginning: boolean;
+  /** Sends records to a DLQ topic; resolves once Kafka has them. */
+  sendToDlq: (topic: string, messages: Message[]) => Promise<RecordMetadata[]>;
+}
+
+type Outcome = 'done' | 'abandoned';
+
+interface Liveness {
+  heartbeat: () => Promise<void>;
+  isRunning: () => boolean;
+  isStale: () => boolean;
+}
+
+const HEARTBEAT_EVERY_MS = 2000;
+
+const consumed = counter('airis_kafka_consumed_records_total', 'Records handled, by outcome', ['topic', 'outcome']);
+const retries = counter('airis_kafka_handler_retries_total', 'Handler attempts that failed and were retried', [
+  'topic',
+  'code',
+]);
+const handlerSeconds = histogram('airis_kafka_handler_duration_seconds', 'Time spent in a record handler', ['topic']);
+
+/**
+ * Drives one kafkajs consumer: per record, decode and validate against the topic's contract,
+ * call the handler, and only then mark the offset for commit. Transient failures are retried in
+ * place with backoff and jitter while heartbeating (the partition waits, nothing is skipped);
+ * invalid records and permanent failures go to `<topic>.dlq` with the reason in headers and the
+ * partition moves on.
+ */
+export class ConsumerRunner {
+  private readonly logger: Logger;
+  private readonly bindings = new Map<string, TopicBinding>();
+  private readonly stopping = new AbortController();
+  private readonly tracer = trace.getTracer('airis-kafka');
+
+  constructor(
+    private readonly consumer: Consumer,
+    bindings: TopicBinding[],
+    private readonly options: RunnerOptions,
+  ) {
+    this.logger = new Logger(`consumer:${options.groupId}`);
+    for (const b of bindings) this.bindings.set(b.topicName, b);
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.bindings.keys()], fromBeginning: this.options.fromBeginning });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets in-flight records finish (retry waits end early), commits, leaves. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.consumer.stop();
+    await this.consumer.disconnect();
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const binding = this.bindings.get(batch.topic);
+    if (!binding) throw new Error(`no handler bound for ${batch.topic}`);
+    const live: Liveness = {
+      heartbeat: () => payload.heartbeat(),
+      isRunning: () => payload.isRunning(),
+      isStale: () => payload.isStale(),
+    };
+    for (const message of batch.messages) {
+      if (!live.isRunning() || live.isStale() || this.stopping.signal.aborted) break;
+      const raw = toRaw(batch.topic, batch.partition, message);
+      const outcome = await this.processRecord(binding, raw, live);
+      if (outcome === 'abandoned') break;
+      payload.resolveOffset(message.offset);
+      await payload.commitOffsetsIfNecessary();
+      await live.heartbeat();
+    }
+  }
+
+  private async processRecord(binding: TopicBinding, raw: RawRecord, live: Liveness): Promise<Outcome> {
+    const decoded = decodeRecord(binding.topicId, binding.spec, raw);
+    if (!decoded.ok) {
+      this.logger.warn(`${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`);
+      return this.deadLetter(
+        raw,
+        { code: decoded.code, errorClass: 'VALIDATION', reason: decoded.reason, attempts: 0 },
+        live,
+      );
+    }
+    const parent = contextFromHeaders(raw.headers);
+    for (let attempt = 0; ; attempt++) {
+      const stopTimer = handlerSeconds.startTimer({ topic: binding.topicName });
+      try {
+        await this.tracer.startActiveSpan(
+          `process ${binding.topicName}`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.destination.name': binding.topicName,
+              'messaging.kafka.destination.partition': raw.partition,
+              'messaging.kafka.message.offset': Number(raw.offset),
+              'messaging.consumer.group.name': this.options.groupId,
+              'messaging.message.id': decoded.record.envelope.id,
+            },
+          },
+          parent,
+          async (span) => {
+            try {
+              await binding.handler(decoded.record);
+            } catch (error) {
+              span.recordException(error as Error);
+              span.setStatus({ code: SpanStatusCode.ERROR });
+              throw error;
+            } finally {
+              span.end();
+            }
+          },
+        );
+        stopTimer();
+        consumed.inc({ topic: binding.topicName, outcome: 'handled' });
+        return 'done';
+      } catch (error) {
+        stopTimer();
+        const c = classifyError(error);
+        if (c.errorClass === 'PERMANENT') {
+          this.logger.warn(`${raw.topic}[${raw.partition}]@${raw.offset} failed permanently (${c.code}): ${c.message}`);
+          return this.deadLetter(
+            raw,
+            { code: c.code, errorClass: 'PERMANENT', reason: c.message, attempts: attempt + 1 },
+            live,
+          );
+        }
+        if (!c.certain && attempt + 1 >= this.options.maxUncertainAttempts) {
+          this.logger.error(
+            `${raw.topic}[${raw.partition}]@${raw.offset} still failing after ${attempt + 1} attempts (${c.code}): ${c.message}`,
+          );
+          return this.deadLetter(
+            raw,
+            { code: c.code, errorClass: 'RETRIES_EXHAUSTED', reason: c.message, attempts: attempt + 1 },
+            live,
+          );
+        }
+        retries.inc({ topic: binding.topicName, code: c.code });
+        this.logger.warn(
+          `${raw.topic}[${raw.partition}]@${raw.offset} attempt ${attempt + 1} failed (${c.code}): ${c.message}; retrying`,
+        );
+        if (!(await this.wait(backoffDelay(attempt), live))) return 'abandoned';
+      }
+    }
+  }
+
+  /** Publishes to the DLQ; a DLQ that cannot be written is itself a transient failure. */
+  private async deadLetter(raw: RawRecord, why: DeadLetterReason, live: Liveness): Promise<Outcome> {
+    const message = deadLetterMessage(raw, why, this.options.groupId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await context.with(contextFromHeaders(raw.headers), () =>
+          this.options.sendToDlq(dlqName(raw.topic), [message]),
+        );
+        consumed.inc({ topic: raw.topic, outcome: 'dead_lettered' });
+        return 'done';
+      } catch (error) {
+        this.logger.error(`cannot write to ${dlqName(raw.topic)}: ${(error as Error).message}; retrying`);
+        if (!(await this.wait(backoffDelay(attempt), live))) return 'abandoned';
+      }
+    }
+  }
+
+  /** Waits while keeping the group session alive; false when the record should be let go. */
+  private async wait(ms: number, live: Liveness): Promise<boolean> {
+    let left = ms;
+    while (left > 0) {
+      const step = Math.min(left, HEARTBEAT_EVERY_MS);
+      if (!(await sleep(step, this.stopping.signal))) return false;
+      left -= step;
+      if (!live.isRunning() || live.isStale()) return false;
+      try {
+        await live.heartbeat();
+      } catch {
+        // Rebalance in progress: give the record up, its offset is not resolved.
+        return false;
+      }
+    }
+    return live.isRunning() && !live.isStale();
+  }
+}
+
+function toRaw(topic: string, partition: number, message: KafkaMessage): RawRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: message.headers ?? {},
+    timestamp: message.timestamp,
+  };
+}

@@ -1,0 +1,26 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, type LogEntry, logLevel } from 'kafkajs';
+import type { KafkaModuleOptions } from './kafka.options';
+
+export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
+
+/** kafkajs logs through the service logger (pino in apps), at warn and above. */
+function logCreator() {
+  const logger = new Logger('kafkajs');
+  return ({ level, log }: LogEntry): void => {
+    const { message, ...extra } = log;
+    const line = `${message} ${JSON.stringify(extra)}`;
+    if (level === logLevel.ERROR) logger.error(line);
+    else if (level === logLevel.WARN) logger.warn(line);
+  };
+}
+
+export function createKafkaClient(options: Pick<KafkaModuleOptions, 'clientId' | 'brokers'>): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+  });
+}

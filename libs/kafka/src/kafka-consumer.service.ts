@@ -1,0 +1,122 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { TOPICS, type TopicId } from '@airis/contracts';
+import type { Kafka } from 'kafkajs';
+import { ConsumerRunner, type RecordHandler, type TopicBinding } from './consumer-runner';
+import { KAFKA_CLIENT } from './kafka-client';
+import { KAFKA_HANDLER } from './kafka-handler.decorator';
+import { KafkaProducer } from './kafka-producer';
+import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
+import { TopicNames } from './topic-names';
+
+export class HandlerRegistrationError extends Error {
+  override name = 'HandlerRegistrationError';
+}
+
+interface Found {
+  topic: TopicId;
+  where: string;
+  handler: RecordHandler;
+}
+
+/**
+ * Finds every @KafkaHandler, checks them against the topics the service declared (one handler
+ * per topic, none missing, none extra) and runs the consumer. A wrong wiring fails start-up
+ * instead of silently dropping a topic.
+ */
+@Injectable()
+export class KafkaConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(KafkaConsumerService.name);
+  private runner: ConsumerRunner | undefined;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
+    private readonly topics: TopicNames,
+    private readonly producer: KafkaProducer,
+  ) {}
+
+  /** Every decorated handler in the application. */
+  discoverHandlers(): Found[] {
+    const found: Found[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const fn = instance[method];
+        if (typeof fn !== 'function') continue;
+        const topic = this.reflector.get<TopicId | undefined>(KAFKA_HANDLER, fn as () => unknown);
+        if (!topic) continue;
+        found.push({
+          topic,
+          where: `${instance.constructor.name}.${method}`,
+          handler: (record) => (fn as RecordHandler).call(instance, record),
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Throws listing every wiring problem at once. */
+  static checkWiring(declared: readonly TopicId[], found: Found[]): void {
+    const problems: string[] = [];
+    for (const topic of declared) {
+      if (!(topic in TOPICS)) problems.push(`"${topic}" is not a topic of the registry`);
+      const handlers = found.filter((f) => f.topic === topic);
+      if (handlers.length === 0) problems.push(`topic "${topic}" is consumed but has no @KafkaHandler`);
+      if (handlers.length > 1) {
+        problems.push(`topic "${topic}" has ${handlers.length} handlers: ${handlers.map((h) => h.where).join(', ')}`);
+      }
+    }
+    for (const f of found) {
+      if (!declared.includes(f.topic))
+        problems.push(`${f.where} handles "${f.topic}", which this service does not consume`);
+    }
+    if (problems.length > 0) {
+      throw new HandlerRegistrationError(`Kafka handler wiring is wrong:\n  - ${problems.join('\n  - ')}`);
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const found = this.discoverHandlers();
+    const consumer = this.options.consumer;
+    KafkaConsumerService.checkWiring(consumer?.topics ?? [], found);
+    if (!consumer || consumer.topics.length === 0) return;
+    const bindings: TopicBinding[] = consumer.topics.map((topicId) => {
+      const handler = found.find((f) => f.topic === topicId)?.handler;
+      if (!handler) throw new HandlerRegistrationError(`no handler for ${topicId}`);
+      return { topicId, topicName: this.topics.of(topicId), spec: TOPICS[topicId], handler };
+    });
+    const kafkaConsumer = this.kafka.consumer({
+      groupId: consumer.groupId,
+      sessionTimeout: consumer.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: consumer.heartbeatIntervalMs ?? 3000,
+      allowAutoTopicCreation: false,
+    });
+    this.runner = new ConsumerRunner(kafkaConsumer, bindings, {
+      groupId: consumer.groupId,
+      partitionsConsumedConcurrently: consumer.partitionsConsumedConcurrently ?? 3,
+      maxUncertainAttempts: consumer.maxUncertainAttempts ?? 5,
+      fromBeginning: consumer.fromBeginning ?? true,
+      sendToDlq: (topic, messages) => this.producer.sendRaw(topic, messages),
+    });
+    await this.runner.start();
+    this.logger.log(`consuming ${bindings.map((b) => b.topicName).join(', ')} as group ${consumer.groupId}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.runner) return;
+    await this.runner.stop();
+    this.logger.log('consumer stopped and offsets committed');
+  }
+}

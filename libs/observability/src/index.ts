@@ -1,0 +1,4 @@
+export * from './metrics';
+export * from './observability.module';
+export * from './readiness';
+export * from './tracing';

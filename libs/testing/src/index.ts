@@ -1,0 +1,3 @@
+export * from './infra';
+export * from './poll';
+export * from './test-context';
