@@ -51,7 +51,10 @@ describe('every app starts, connects, reports ready and stops gracefully', () =>
       const port = await freePort();
       const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'src/main.js')], {
         cwd: root,
-        env: { PATH: process.env['PATH'] ?? '', ...ctx.serviceEnv({ [portVariable(name)]: String(port) }) },
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...ctx.serviceEnv({ [portVariable(name)]: String(port), LOG_LEVEL: 'info' }),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const output: string[] = [];
@@ -116,7 +119,11 @@ describe('every app starts, connects, reports ready and stops gracefully', () =>
     for (const r of running) r.child.kill('SIGTERM');
     const codes = await Promise.all(running.map((r) => r.exit));
     expect(codes).toEqual(running.map(() => 0));
-    expect(running.find((r) => r.name === 'event-router')?.output.join('')).toMatch(/SIGTERM received/);
+    for (const r of running) {
+      const log = r.output.join('');
+      expect(log).toMatch(/SIGTERM received, shutting down/);
+      expect(log).toMatch(/producer disconnected/);
+    }
   });
 
   // The machines' system Node (20) is what the guard exists for; elsewhere the unit spec of

@@ -255,7 +255,9 @@ describe('a service on the shared libs, on the real broker and FerretDB', () => 
       timeoutMs: 90_000,
       description: `${total} streamed events stored`,
     });
-    const ids = new Set((await stored.find({ _id: /^stream-/ }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    const ids = new Set(
+      (await stored.find({ _id: /^stream-/ }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
+    );
     for (let i = 0; i < total; i++) expect(ids.has(`stream-${i}`)).toBe(true);
     expect(await count()).toBeGreaterThanOrEqual(total);
   });
