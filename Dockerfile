@@ -27,4 +27,4 @@ USER node
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # exec form through sh so APP expands and the app is PID 1's only child (signals reach it).
-CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]
+CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning dist/apps/${APP}/src/main.js"]

@@ -4,6 +4,7 @@
 // listens. `npm stop`: stops the apps it started (by pid), then the infrastructure.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +16,13 @@ const logDir = join(local, 'logs');
 
 /** Every app and its default port, from the one catalog in libs/config (compiled into dist/). */
 async function apps() {
-  const { SERVICE_PORTS } = await import(join(root, 'dist/libs/config/src/services.js'));
+  // CommonJS output of SWC: require it, ESM import() sees no named exports there.
+  const { SERVICE_PORTS } = createRequire(import.meta.url)(join(root, 'dist/libs/config/src/services.js'));
   return Object.entries(SERVICE_PORTS);
 }
+
+// kafkajs 2.2.4 schedules a negative timeout when its request queue is idle (harmless, upstream #1751).
+const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
 
 const portVariable = (app) => `${app.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PORT`;
 
@@ -112,7 +117,7 @@ async function start() {
     }
     const log = join(logDir, `${app}.log`);
     const out = openSync(log, 'a');
-    const child = spawn(process.execPath, [join(root, 'dist/apps', app, 'src/main.js')], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, join(root, 'dist/apps', app, 'src/main.js')], {
       cwd: root,
       detached: true,
       stdio: ['ignore', out, out],

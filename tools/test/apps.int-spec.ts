@@ -49,14 +49,18 @@ describe('every app starts, connects, reports ready and stops gracefully', () =>
   it('starts all of them and each reports ready with Kafka and MongoDB up', async () => {
     for (const name of SERVICE_NAMES) {
       const port = await freePort();
-      const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'src/main.js')], {
-        cwd: root,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          ...ctx.serviceEnv({ [portVariable(name)]: String(port), LOG_LEVEL: 'info' }),
+      const child = spawn(
+        process.execPath,
+        ['--disable-warning=TimeoutNegativeWarning', join(root, 'dist/apps', name, 'src/main.js')],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env['PATH'] ?? '',
+            ...ctx.serviceEnv({ [portVariable(name)]: String(port), LOG_LEVEL: 'info' }),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       const output: string[] = [];
       child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
       child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));

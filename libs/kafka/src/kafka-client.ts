@@ -4,14 +4,18 @@ import type { KafkaModuleOptions } from './kafka.options';
 
 export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 
-/** kafkajs logs through the service logger (pino in apps), at warn and above. */
+/**
+ * kafkajs logs through the service logger (pino in apps), at warn and above. Error responses to
+ * single requests ("Response Metadata ... coordinator is loading") are retried by kafkajs
+ * itself, so they are warnings; what kafkajs gives up on reaches the caller as an exception.
+ */
 function logCreator() {
   const logger = new Logger('kafkajs');
   return ({ level, log }: LogEntry): void => {
     const { message, ...extra } = log;
     const line = `${message} ${JSON.stringify(extra)}`;
-    if (level === logLevel.ERROR) logger.error(line);
-    else if (level === logLevel.WARN) logger.warn(line);
+    if (level === logLevel.ERROR && !message.startsWith('Response ')) logger.error(line);
+    else if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(line);
   };
 }
 
