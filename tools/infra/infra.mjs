@@ -980,14 +980,6 @@ if (invokedDirectly) {
   process.stdout.on('error', (err) => {
     if (err.code !== 'EPIPE') throw err;
   });
-  // kafkajs 2.2.4 sometimes arms a timer with a negative delay (harmless, kafkajs#1751); keep the
-  // CLI output clean. Only in CLI mode: as a library this module leaves process-wide hooks alone.
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function (warning, ...args) {
-    const type = typeof args[0] === 'string' ? args[0] : args[0]?.type;
-    if (type === 'TimeoutNegativeWarning') return;
-    return emitWarning.call(process, warning, ...args);
-  };
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
