@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /*
  * Lints committed fixture files with the repo's real ESLint config, so the module boundaries of
@@ -8,14 +9,28 @@ import { join } from 'node:path';
  */
 const root = join(__dirname, '../..');
 
+/** nx's CLI entry, from its own package.json (it moved between majors). */
+function nxCli(): string {
+  const manifest = join(root, 'node_modules/nx/package.json');
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
+  return join(dirname(manifest), bin['nx'] ?? 'bin/nx.js');
+}
+
 interface LintResult {
   messages: { ruleId: string | null; message: string }[];
 }
 
 function boundaryErrors(file: string): string[] {
   const env = { ...process.env, NX_DAEMON: 'false' };
-  // The rule reads Nx's project graph from its cache; computing it first keeps the rule awake.
-  spawnSync(process.execPath, [join(root, 'node_modules/nx/bin/nx.js'), 'show', 'projects'], { cwd: root, env });
+  // The rule reads Nx's project graph from its cache (and skips itself without one): compute it
+  // first, and refuse to go on if that fails, or a stale cache could make the rule pass.
+  const graph = spawnSync(process.execPath, [nxCli(), 'show', 'projects'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
+  if (graph.status !== 0) throw new Error(`nx show projects failed: ${graph.stderr}`);
+  expect(graph.stdout.split('\n')).toEqual(expect.arrayContaining(['ingest-gateway', 'contracts']));
   const run = spawnSync(
     process.execPath,
     [join(root, 'node_modules/eslint/bin/eslint.js'), '--no-ignore', '--format', 'json', file],

@@ -1,9 +1,8 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SERVICE_NAMES, portVariable } from '@airis/config';
-import { type TestContext, createTestContext, pollUntil } from '@airis/testing';
+import { type TestContext, createTestContext, freePort, pollUntil } from '@airis/testing';
 
 /*
  * Every app as a real process from the build output: starts, connects to the real broker and
@@ -11,17 +10,6 @@ import { type TestContext, createTestContext, pollUntil } from '@airis/testing';
  * SIGTERM after a graceful shutdown.
  */
 const root = join(__dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Running {
   name: string;

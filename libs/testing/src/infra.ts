@@ -36,7 +36,8 @@ export function infraFromEnvironment(env: Record<string, string | undefined> = p
   return { kafkaBrokers, mongoUri: mongoBase(mongoUri) };
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

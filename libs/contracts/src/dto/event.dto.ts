@@ -1,5 +1,6 @@
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { IngestRecordDto } from './ingest-base.dto';
 import { IsPlainObject, LIMITS } from './validators';
 
 export const EVENT_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
@@ -12,30 +13,11 @@ export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
   title: 'Event',
   description: 'One event from a source (airis.events.v1, POST /api/v1/events/ingest).',
 })
-export class EventDto {
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(LIMITS.id)
-  @JSONSchema({ description: 'Optional producer-chosen id; used to deduplicate retries.' })
-  id?: string;
-
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @JSONSchema({ description: 'Unix timestamp in milliseconds; receipt time when absent.' })
-  timestamp?: number;
-
+export class EventDto extends IngestRecordDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(LIMITS.name)
   event_type!: string;
-
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(LIMITS.source)
-  @JSONSchema({ description: 'Source system identifier; the Kafka record key.' })
-  source!: string;
 
   @IsOptional()
   @IsIn(EVENT_SEVERITIES)

@@ -3,16 +3,15 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsInt,
   IsNotEmpty,
   IsNumber,
   IsOptional,
   IsString,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { IngestRecordDto } from './ingest-base.dto';
 import { IsStringRecord, LIMITS } from './validators';
 
 /** One sample, exactly the seed's `metrics[]` item: `{name, value, unit, tags}`. */
@@ -43,26 +42,7 @@ export class MetricDto {
   title: 'MetricBatch',
   description: 'A batch of metric samples from one source (airis.metrics.v1, POST /api/v1/metrics/ingest).',
 })
-export class MetricBatchDto {
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(LIMITS.id)
-  @JSONSchema({ description: 'Optional producer-chosen id; used to deduplicate retries.' })
-  id?: string;
-
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @JSONSchema({ description: 'Unix timestamp in milliseconds; receipt time when absent.' })
-  timestamp?: number;
-
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(LIMITS.source)
-  @JSONSchema({ description: 'Source system identifier; the Kafka record key.' })
-  source!: string;
-
+export class MetricBatchDto extends IngestRecordDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.metricsPerBatch)
