@@ -55,6 +55,8 @@ export class ConsumerRunner {
   private readonly bindings = new Map<string, TopicBinding>();
   private readonly stopping = new AbortController();
   private readonly tracer = trace.getTracer('airis-kafka');
+  /** Set when kafkajs gave up on the consumer (a crash it will not restart from). */
+  private fatal: Error | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -66,6 +68,14 @@ export class ConsumerRunner {
   }
 
   async start(): Promise<void> {
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) {
+        this.logger.warn(`consumer crashed, kafkajs restarts it: ${payload.error.message}`);
+        return;
+      }
+      this.fatal = payload.error;
+      this.logger.error(`consumer stopped for good: ${payload.error.message}`);
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.bindings.keys()], fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
@@ -75,6 +85,11 @@ export class ConsumerRunner {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /** For readiness: a consumer kafkajs will not restart makes the service not ready. */
+  health(): { up: boolean; detail?: string } {
+    return this.fatal ? { up: false, detail: `consumer stopped: ${this.fatal.message}` } : { up: true };
   }
 
   /** Stops fetching, lets in-flight records finish (retry waits end early), commits, leaves. */

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { TOPICS, type TopicId } from '@airis/contracts';
+import { ReadinessRegistry } from '@airis/observability';
 import type { Kafka } from 'kafkajs';
 import { ConsumerRunner, type RecordHandler, type TopicBinding } from './consumer-runner';
 import { KAFKA_CLIENT } from './kafka-client';
@@ -43,6 +44,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
     private readonly topics: TopicNames,
     private readonly producer: KafkaProducer,
+    private readonly readiness: ReadinessRegistry,
   ) {}
 
   /** Every decorated handler in the application. */
@@ -110,7 +112,9 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
       fromBeginning: consumer.fromBeginning ?? true,
       sendToDlq: (topic, messages) => this.producer.sendRaw(topic, messages),
     });
-    await this.runner.start();
+    const runner = this.runner;
+    this.readiness.register('kafka-consumer', () => Promise.resolve(runner.health()));
+    await runner.start();
     this.logger.log(`consuming ${bindings.map((b) => b.topicName).join(', ')} as group ${consumer.groupId}`);
   }
 

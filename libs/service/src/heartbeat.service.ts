@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { HealthReportDto } from '@airis/contracts';
 import { KafkaProducer } from '@airis/kafka';
 import { ReadinessRegistry } from '@airis/observability';
@@ -16,7 +22,7 @@ export interface HeartbeatOptions {
  * can tell a service that stopped from one that is merely quiet.
  */
 @Injectable()
-export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HeartbeatService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HeartbeatService.name);
   private readonly instance = `${hostname()}:${process.pid}`;
   private timer: NodeJS.Timeout | undefined;
@@ -34,7 +40,8 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the producer disconnects (onApplicationShutdown), so a last beat is not cut off. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.inFlight;
   }
