@@ -779,11 +779,31 @@ const defaultLog = (msg) => console.log(msg);
  * Starts (or reuses) Kafka and FerretDB and waits until both really serve.
  * @returns {Promise<{kafka: object, ferretdb: object, env: {KAFKA_BROKERS: string, MONGODB_URI: string}, envFile: string, ms: number}>}
  */
+/**
+ * Every missing toolchain in one error, before anything starts: Java always (it runs Kafka),
+ * Maven and Go only while their artefacts are not cached yet.
+ */
+function preflight(log) {
+  const checks = [requireJava];
+  if (!exists(path.join(CACHE, `kafka-${kafkaVersion()}`, '.complete'))) checks.push(requireMvn);
+  if (!exists(path.join(CACHE, `ferretdb-${FERRETDB_VERSION.slice(1)}`, 'ferretdb'))) checks.push(() => requireGo(log));
+  const problems = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) throw new InfraError(problems.join('\n'));
+}
+
 export async function up({ log = defaultLog } = {}) {
   const t0 = Date.now();
   const cfg = config();
   const comps = components(cfg);
   mkdirp(LOCAL);
+  preflight(log);
   return withLock(async () => {
     // Both chains run concurrently: Maven mostly waits on the network while Go compiles.
     const tasks = [
