@@ -152,18 +152,12 @@ describe('a service on the shared libs, on the real broker and FerretDB', () => 
 
   it('sends invalid records to the DLQ with the reason in headers and keeps consuming', async () => {
     const dlq = await ctx.collect(ctx.topics.dlqOf('events'));
-    const raw = ctx.kafka.producer();
-    await raw.connect();
-    await raw.send({
-      topic: ctx.topics.of('events'),
-      messages: [
-        { key: 'bad', value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) },
-        { key: 'bad', value: JSON.stringify({ event_type: 'x', source: 'bad', severity: 'loud' }) },
-        // A plain external producer: no CloudEvents headers at all, still valid.
-        { key: 'plain', value: JSON.stringify({ id: 'plain-1', event_type: 'x', source: 'plain' }) },
-      ],
-    });
-    await raw.disconnect();
+    await ctx.produce('events', [
+      { key: 'bad', value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) },
+      { key: 'bad', value: JSON.stringify({ event_type: 'x', source: 'bad', severity: 'loud' }) },
+      // A plain external producer: no CloudEvents headers at all, still valid.
+      { key: 'plain', value: JSON.stringify({ id: 'plain-1', event_type: 'x', source: 'plain' }) },
+    ]);
 
     const dead = await dlq.waitFor(2);
     const byCode = Object.fromEntries(dead.map((r) => [r.headers[DLQ_HEADER.code], r]));
@@ -210,27 +204,19 @@ describe('a service on the shared libs, on the real broker and FerretDB', () => 
 
   it('continues the producer trace (W3C traceparent) in the handler', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const raw = ctx.kafka.producer();
-    await raw.connect();
-    await raw.send({
-      topic: ctx.topics.of('events'),
-      messages: [
-        {
-          key: 'traced',
-          value: JSON.stringify({ event_type: 'x', source: 'traced' }),
-          headers: { ce_id: 'traced-1', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-        },
-      ],
-    });
-    await raw.disconnect();
+    await ctx.produce('events', [
+      {
+        key: 'traced',
+        value: JSON.stringify({ event_type: 'x', source: 'traced' }),
+        headers: { ce_id: 'traced-1', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      },
+    ]);
     const doc = await pollUntil(() => stored.findOne({ _id: 'traced-1' }), { description: 'traced-1 stored' });
     expect(doc.trace_id).toBe(traceId);
   });
 
   it('loses nothing when stopped mid-stream and restarted', async () => {
     const total = 1200;
-    const raw = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await raw.connect();
     const send = async (from: number, to: number): Promise<void> => {
       const messages = [];
       for (let i = from; i < to; i++) {
@@ -239,7 +225,7 @@ describe('a service on the shared libs, on the real broker and FerretDB', () => 
           value: JSON.stringify({ ...event(i), id: `stream-${i}` }),
         });
       }
-      await raw.send({ topic: ctx.topics.of('events'), messages, acks: -1 });
+      await ctx.produce('events', messages);
     };
     await send(0, 900);
     const streamed = (): Promise<number> => count({ _id: /^stream-/ });
@@ -248,7 +234,6 @@ describe('a service on the shared libs, on the real broker and FerretDB', () => 
     const atStop = await streamed();
     expect(atStop).toBeLessThan(900); // really stopped mid-stream
     await send(900, total);
-    await raw.disconnect();
 
     await start();
     await pollUntil(async () => (await streamed()) === total, {

@@ -69,15 +69,12 @@ describe('two replicas in one consumer group', () => {
     const first = await startReplica();
     await startReplica();
     const firstId = first.app.get(SharedConsumer).replica;
-    const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
     const total = 1500;
     const messages = Array.from({ length: total }, (_, i) => ({
       key: `source-${i % 24}`, // spread over all 12 partitions
       value: JSON.stringify({ id: `r-${i}`, event_type: 'tick', source: `source-${i % 24}`, data: { i } }),
     }));
-    await producer.send({ topic: ctx.topics.of('events'), messages, acks: -1 });
-    await producer.disconnect();
+    await ctx.produce('events', messages);
 
     // Both replicas own partitions and work before one of them stops.
     await pollUntil(

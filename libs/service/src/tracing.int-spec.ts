@@ -67,19 +67,13 @@ describe('OpenTelemetry export over OTLP/HTTP', () => {
 
   it('exports a consumer span in the trace of the producer', async () => {
     const traceId = '5bf92f3577b34da6a3ce929d0e0e4737';
-    const producer = ctx.kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: ctx.topics.of('events'),
-      messages: [
-        {
-          key: 'k',
-          value: JSON.stringify({ event_type: 'x', source: 'traced' }),
-          headers: { ce_id: 'otlp-1', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-        },
-      ],
-    });
-    await producer.disconnect();
+    await ctx.produce('events', [
+      {
+        key: 'k',
+        value: JSON.stringify({ event_type: 'x', source: 'traced' }),
+        headers: { ce_id: 'otlp-1', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      },
+    ]);
     await pollUntil(() => handled.includes('otlp-1'), { description: 'otlp-1 handled' });
     await service?.close(); // flushes the batch span processor
     service = undefined;

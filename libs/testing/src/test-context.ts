@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type TopicId } from '@airis/contracts';
 import { TopicNames, ensureTopics } from '@airis/kafka';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, type Message, type Producer, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { infraFromEnvironment } from './infra';
 import { pollUntil } from './poll';
@@ -27,6 +27,11 @@ export interface TestContext {
   serviceEnv(extra?: Record<string, string>): Record<string, string>;
   /** Creates every registry topic (and DLQ) of this namespace. */
   createTopics(): Promise<void>;
+  /**
+   * Writes records as a plain external producer would (no envelope added; idempotent, acks=all).
+   * `topic` is a registry id or a full topic name.
+   */
+  produce(topic: string, messages: Message[]): Promise<void>;
   /** Reads a topic from the beginning, in the background, until `stop`. */
   /** A registry topic id, or a full topic name (anything with a dot). */
   collect(topic: string): Promise<TopicCollector>;
@@ -73,6 +78,8 @@ export function createTestContext(label: string): TestContext {
     logLevel: logLevel.NOTHING,
   });
   const collectors: TopicCollector[] = [];
+  let producer: Promise<Producer> | undefined;
+  const topicName = (topic: string): string => (topic.includes('.') ? topic : topics.of(topic as TopicId));
   const clients: MongoClient[] = [];
 
   const context: TestContext = {
@@ -101,8 +108,16 @@ export function createTestContext(label: string): TestContext {
         await admin.disconnect();
       }
     },
+    async produce(topic, messages) {
+      producer ??= (async () => {
+        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        await p.connect();
+        return p;
+      })();
+      await (await producer).send({ topic: topicName(topic), messages, acks: -1 });
+    },
     async collect(topic) {
-      const name = topic.includes('.') ? topic : topics.of(topic as TopicId);
+      const name = topicName(topic);
       const consumer = kafka.consumer({ groupId: `collector-${randomBytes(4).toString('hex')}` });
       const records: CollectedRecord[] = [];
       await consumer.connect();
@@ -139,6 +154,7 @@ export function createTestContext(label: string): TestContext {
     },
     async cleanup() {
       await Promise.allSettled(collectors.map((c) => c.stop()));
+      if (producer) await (await producer).disconnect().catch(() => undefined);
       const admin = kafka.admin();
       try {
         await admin.connect();
