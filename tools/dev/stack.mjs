@@ -14,17 +14,20 @@ const local = join(root, '.local');
 const runDir = join(local, 'run');
 const logDir = join(local, 'logs');
 
-/** Every app and its default port, from the one catalog in libs/config (compiled into dist/). */
+// The service catalog and port variables come from libs/config (compiled into dist/), so the
+// script and the services cannot disagree. SWC's CommonJS output: require it (ESM import()
+// sees no named exports there).
+const loadConfigLib = () => createRequire(import.meta.url)(join(root, 'dist/libs/config/src/index.js'));
+
+/** Every app and its default port. */
 async function apps() {
-  // CommonJS output of SWC: require it, ESM import() sees no named exports there.
-  const { SERVICE_PORTS } = createRequire(import.meta.url)(join(root, 'dist/libs/config/src/services.js'));
-  return Object.entries(SERVICE_PORTS);
+  return Object.entries(loadConfigLib().SERVICE_PORTS);
 }
 
 // kafkajs 2.2.4 schedules a negative timeout when its request queue is idle (harmless, upstream #1751).
 const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
 
-const portVariable = (app) => `${app.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PORT`;
+const portVariable = (app) => loadConfigLib().portVariable(app);
 
 /** A secret generated once per checkout into .local/, unless the environment provides it. */
 function localSecret(file, variable, make) {
@@ -92,7 +95,7 @@ async function start() {
   );
 
   const { build } = await import('../build/build.mjs');
-  if (!existsSync(join(root, 'dist/libs/config/src/services.js'))) build({ quiet: true });
+  if (!existsSync(join(root, 'dist/libs/config/src/index.js'))) build({ quiet: true });
   const APPS = await apps();
   const running = APPS.filter(([app]) => {
     const pid = readPid(app);
@@ -156,7 +159,7 @@ async function start() {
 }
 
 async function stopApps() {
-  if (!existsSync(join(root, 'dist/libs/config/src/services.js'))) return;
+  if (!existsSync(join(root, 'dist/libs/config/src/index.js'))) return;
   const APPS = await apps();
   const stopping = [];
   for (const [app] of APPS) {

@@ -12,7 +12,6 @@ import {
   decodeEnvelope,
   encodeEnvelope,
   renderJsonSchema,
-  topicSpecByName,
   validateContract,
 } from './index';
 
@@ -40,12 +39,6 @@ describe('topic registry', () => {
       expect(t.cleanupPolicy).toBe(t.name === 'airis.config.v1' ? 'compact' : 'delete');
     }
     expect(TOPICS.config.tombstones).toBe(true);
-  });
-
-  it('finds a spec by full name, with or without namespace', () => {
-    expect(topicSpecByName('airis.events.v1')).toBe(TOPICS.events);
-    expect(topicSpecByName('t1.airis.events.v1', 't1.')).toBe(TOPICS.events);
-    expect(topicSpecByName('nope')).toBeUndefined();
   });
 });
 

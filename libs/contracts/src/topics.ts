@@ -137,9 +137,3 @@ export function dlqName(topic: string): string {
 export function allTopicSpecs(): TopicSpec[] {
   return Object.values(TOPICS);
 }
-
-/** Finds the registry entry for a full topic name (with or without a namespace prefix). */
-export function topicSpecByName(name: string, namespace = ''): TopicSpec | undefined {
-  const bare = namespace && name.startsWith(namespace) ? name.slice(namespace.length) : name;
-  return allTopicSpecs().find((t) => t.name === bare);
-}
