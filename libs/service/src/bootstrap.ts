@@ -6,6 +6,7 @@ import { ServiceEnv, loadConfig, resolvePort } from '@airis/config';
 import { KafkaModule, type ConsumerOptions } from '@airis/kafka';
 import { ObservabilityModule, startTracing, stopTracing } from '@airis/observability';
 import { PersistenceModule } from '@airis/persistence';
+import { SecurityModule } from '@airis/security';
 import { Logger } from 'nestjs-pino';
 import { HEARTBEAT_OPTIONS, HeartbeatService } from './heartbeat.service';
 
@@ -40,6 +41,8 @@ export function serviceModule(definition: ServiceDefinition, env: ServiceEnv): D
     ? { ...definition.consumer, groupId: definition.consumer.groupId ?? `airis.${definition.name}` }
     : undefined;
   return {
+    // Global so that every app module can inject ServiceEnv.
+    global: true,
     module: ServiceRootModule,
     imports: [
       ObservabilityModule.forRoot({ service: definition.name, logLevel: env.LOG_LEVEL }),
@@ -52,6 +55,7 @@ export function serviceModule(definition: ServiceDefinition, env: ServiceEnv): D
         ...(consumer ? { consumer } : {}),
       }),
       PersistenceModule.forRoot({ uri: env.MONGODB_URI }),
+      SecurityModule,
       ...(definition.imports ?? []),
     ],
     providers: [

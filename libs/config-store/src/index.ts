@@ -1,0 +1,3 @@
+export * from './config-store';
+export * from './config-store.module';
+export * from './config-store.options';
