@@ -1,5 +1,6 @@
 import { DLQ_RETENTION_MS } from '@airis/contracts';
 import type { Admin, ITopicConfig } from 'kafkajs';
+import { backoffDelay, sleep } from '@airis/resilience';
 import type { TopicNames } from './topic-names';
 
 /**
@@ -27,6 +28,16 @@ export async function ensureTopics(admin: Admin, names: TopicNames, replicationF
     }));
   if (wanted.length === 0) return [];
   // Two replicas starting together may race; createTopics is a no-op for topics that now exist.
-  await admin.createTopics({ topics: wanted, waitForLeaders: true });
-  return wanted.map((t) => t.topic);
+  // Waiting for leaders can see metadata that is not there yet on a busy broker
+  // (UNKNOWN_TOPIC_OR_PARTITION): the topics exist then, so a short retry settles it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.createTopics({ topics: wanted, waitForLeaders: true });
+      return wanted.map((t) => t.topic);
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 5) throw error;
+      await sleep(backoffDelay(attempt, { initialMs: 100, multiplier: 2, maxMs: 2000 }));
+    }
+  }
 }
