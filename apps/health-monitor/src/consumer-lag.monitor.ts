@@ -12,8 +12,12 @@ import { EventOutbox } from './event-outbox.service';
 import { HealthMonitorConfig } from './health-monitor.config';
 import { type ConsumerLag, HealthTracker } from './health-tracker.service';
 
-/** The hub's own consumer groups are `airis.<service>` (libs/service). */
+/**
+ * The hub's own consumer groups are `airis.<service>` (libs/service); the config-store's
+ * per-process followers (`airis.config.<service>.<uuid>`) are not services and are left out.
+ */
 export const GROUP_PREFIX = 'airis.';
+export const SERVICE_GROUP = /^airis\.[a-z0-9][a-z0-9-]*$/;
 
 /** Lag of one group: sum over partitions of (end offset − committed offset); uncommitted partitions are skipped. */
 export function groupLag(
@@ -94,8 +98,15 @@ export class ConsumerLagMonitor implements OnApplicationBootstrap, BeforeApplica
     }
     const { groups } = await admin.listGroups();
     const now = Date.now();
-    for (const { groupId } of groups.filter((g) => g.groupId.startsWith(GROUP_PREFIX))) {
-      const committed = await admin.fetchOffsets({ groupId, topics: topicNames });
+    for (const { groupId } of groups.filter((g) => SERVICE_GROUP.test(g.groupId))) {
+      let committed;
+      try {
+        committed = await admin.fetchOffsets({ groupId, topics: topicNames });
+      } catch (error) {
+        // One group being rebalanced or its coordinator moving must not hide the others.
+        this.logger.warn(`offsets of ${groupId} not read: ${(error as Error).message}`);
+        continue;
+      }
       const { total, by_topic } = groupLag(committed, ends);
       // Groups that never committed on this namespace's topics are someone else's.
       if (Object.keys(by_topic).length === 0) continue;
@@ -117,7 +128,13 @@ export class ConsumerLagMonitor implements OnApplicationBootstrap, BeforeApplica
       source: service,
       event_type: type,
       severity: isHigh ? 'warning' : 'info',
-      data: { group: lag.group, lag: lag.total, by_topic: lag.by_topic, threshold: this.config.HEALTH_LAG_THRESHOLD },
+      data: {
+        group: lag.group,
+        lag: lag.total,
+        // A list, not a map: topic names contain dots, which MongoDB field names may not.
+        topics: Object.entries(lag.by_topic).map(([topic, value]) => ({ topic, lag: value })),
+        threshold: this.config.HEALTH_LAG_THRESHOLD,
+      },
     });
   }
 }
