@@ -123,7 +123,7 @@ describe('health monitor', () => {
   });
 
   it('rolls instances up: one replica of two silent is degraded, both silent is down', async () => {
-    heartbeat('gamma', 'gamma-a');
+    const a = heartbeat('gamma', 'gamma-a');
     const b = heartbeat('gamma', 'gamma-b');
     await pollUntil(
       async () => {
@@ -137,6 +137,10 @@ describe('health monitor', () => {
     const g = (await report()).integrations['gamma'];
     expect(g?.message).toMatch(/^1 of 2 instances not healthy: gamma-b down/);
     expect(g?.instances).toEqual({ total: 2, healthy: 1 });
+    a.stop();
+    await pollUntil(async () => (await statusOf('gamma')) === 'down', { description: 'gamma down' });
+    expect((await report()).integrations['gamma']?.message).toMatch(/^gamma-a down \(no heartbeat .*; gamma-b down/);
+    a.start();
     b.start();
     await pollUntil(async () => (await statusOf('gamma')) === 'healthy', { description: 'gamma healthy again' });
   });

@@ -51,6 +51,8 @@ interface Tracked {
   timeline: StatusChange[];
   /** Serialises this component's writes, so an older snapshot never overwrites a newer one. */
   write: Promise<unknown>;
+  /** Changed since last written (reports are written behind, on the next tick). */
+  dirty: boolean;
 }
 
 /** One component in the report: the seed's `{status, message}` plus the figures. */
@@ -110,8 +112,11 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
   private readonly components = new Map<string, Tracked>();
   private readonly lag = new Map<string, ConsumerLag>();
   private readonly rules: StatusRules;
-  /** Silence is counted from here at the earliest: a monitor that was itself down calls no one silent. */
-  private startedAt = Date.now();
+  /**
+   * Silence is counted from the first record consumed after start at the earliest: a monitor
+   * that was itself down, or still joining its consumer group, calls no one silent.
+   */
+  private startedAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
 
@@ -128,7 +133,6 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
 
   async onModuleInit(): Promise<void> {
     const now = Date.now();
-    this.startedAt = now;
     for (const doc of await this.componentModel.find().lean().exec()) {
       this.components.set(doc._id, {
         name: doc._id,
@@ -142,6 +146,7 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
         samples: [],
         timeline: [],
         write: Promise.resolve(),
+        dirty: false,
       });
     }
     const from = now - DAY;
@@ -150,7 +155,17 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
       .sort({ t: 1 })
       .lean()
       .exec()) {
-      this.components.get(s.component)?.samples.push(sampleOf(s));
+      // Samples are written before the offset is committed, component state only behind (on
+      // the next tick): replaying the samples brings the state up to what was consumed.
+      const c = this.tracked(s.component, s.kind, now);
+      c.samples.push(sampleOf(s));
+      this.applyToInstance(c, {
+        instance: s.instance,
+        status: s.status,
+        t: s.t,
+        ...(s.message ? { message: s.message } : {}),
+        ...(s.interval_ms ? { interval_ms: s.interval_ms } : {}),
+      });
     }
     for (const c of this.components.values()) {
       const before = await this.transitionModel
@@ -176,6 +191,8 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.ticking;
+    const now = Date.now();
+    await Promise.all([...this.components.values()].filter((c) => c.dirty).map((c) => this.persist(c, now)));
     await Promise.all([...this.components.values()].map((c) => c.write));
   }
 
@@ -185,6 +202,7 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
    */
   async record(report: HealthReportDto, id: string): Promise<void> {
     const now = Date.now();
+    this.startedAt ??= now;
     const t = Math.min(report.timestamp, now);
     const instance = report.instance ?? 'default';
     const stored = await this.sampleModel.updateOne(
@@ -197,6 +215,8 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
           status: report.status,
           ...(report.latency_ms === undefined ? {} : { latency_ms: report.latency_ms }),
           ...(report.items === undefined ? {} : { items: report.items }),
+          ...(report.message ? { message: report.message } : {}),
+          ...(report.interval_ms ? { interval_ms: report.interval_ms } : {}),
           t,
           expiresAt: new Date(t + this.config.HEALTH_HISTORY_RETENTION_MS),
         },
@@ -206,22 +226,37 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
     const c = this.tracked(report.component, report.kind, now);
     c.kind = report.kind;
     if (stored.upsertedCount === 1 && t >= now - DAY) insertSorted(c.samples, sampleOf({ ...report, t }));
-    const previous = c.instances.get(instance);
-    if (!previous || t >= previous.last_seen) {
-      const success = report.status === 'healthy' ? t : previous?.last_success;
-      c.instances.set(instance, {
-        instance,
-        reported: report.status,
-        ...(report.message ? { message: report.message } : {}),
-        last_seen: t,
-        interval_ms: report.interval_ms || this.config.HEALTH_DEFAULT_INTERVAL_MS,
+    this.applyToInstance(c, {
+      instance,
+      status: report.status,
+      t,
+      ...(report.message ? { message: report.message } : {}),
+      ...(report.interval_ms ? { interval_ms: report.interval_ms } : {}),
+    });
+    await this.evaluate(c, now);
+    this.changes.emit('changed');
+  }
+
+  /** The instance's state moves forward in time only, so replays and duplicates change nothing. */
+  private applyToInstance(
+    c: Tracked,
+    r: { instance: string; status: HealthStatus; t: number; message?: string; interval_ms?: number },
+  ): void {
+    const previous = c.instances.get(r.instance);
+    if (!previous || r.t >= previous.last_seen) {
+      const success = r.status === 'healthy' ? r.t : previous?.last_success;
+      c.instances.set(r.instance, {
+        instance: r.instance,
+        reported: r.status,
+        ...(r.message ? { message: r.message } : {}),
+        last_seen: r.t,
+        interval_ms: r.interval_ms || this.config.HEALTH_DEFAULT_INTERVAL_MS,
         ...(success === undefined ? {} : { last_success: success }),
       });
+      c.dirty = true;
     }
-    c.last_report = Math.max(c.last_report ?? 0, t);
-    if (report.status === 'healthy') c.last_success = Math.max(c.last_success ?? 0, t);
-    await this.evaluate(c, now, true);
-    this.changes.emit('changed');
+    if (r.t > (c.last_report ?? 0)) c.last_report = r.t;
+    if (r.status === 'healthy' && r.t > (c.last_success ?? 0)) c.last_success = r.t;
   }
 
   setConsumerLag(service: string, lag: ConsumerLag | undefined): void {
@@ -234,7 +269,8 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
     this.ticking ??= (async () => {
       try {
         for (const c of this.components.values()) {
-          await this.evaluate(c, now, false);
+          await this.evaluate(c, now);
+          if (c.dirty) await this.persist(c, now);
           prune(c, now);
         }
         await this.outbox.flush();
@@ -330,7 +366,8 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
 
   private verdict(c: Tracked, now: number) {
     // Silence is measured from the monitor's own start at the earliest (see startedAt).
-    const states = [...c.instances.values()].map((s) => ({ ...s, last_seen: Math.max(s.last_seen, this.startedAt) }));
+    const floor = this.startedAt ?? now;
+    const states = [...c.instances.values()].map((s) => ({ ...s, last_seen: Math.max(s.last_seen, floor) }));
     const result = rollUp(c.kind, states, now, this.rules);
     const real = new Map([...c.instances.values()].map((s) => [s.instance, s.last_seen]));
     for (const i of result.instances) i.last_seen = real.get(i.instance) ?? i.last_seen;
@@ -349,6 +386,7 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
         samples: [],
         timeline: [],
         write: Promise.resolve(),
+        dirty: true,
       };
       this.components.set(name, c);
     }
@@ -356,7 +394,7 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   /** Applies the roll-up verdict; a changed status is stored as history and raised as an event. */
-  private async evaluate(c: Tracked, now: number, persist: boolean): Promise<void> {
+  private async evaluate(c: Tracked, now: number): Promise<void> {
     const verdict = this.verdict(c, now);
     const live = new Set(verdict.instances.map((i) => i.instance));
     let changed = false;
@@ -378,8 +416,12 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
       else c.reason = verdict.reason;
       changed = true;
     }
-    if (changed || persist) await this.persist(c, now);
-    if (verdict.status !== from) await this.transition(c, from, now);
+    if (verdict.status !== from) {
+      await this.persist(c, now);
+      await this.transition(c, from, now);
+    } else if (changed) {
+      c.dirty = true;
+    }
   }
 
   private async transition(c: Tracked, from: HealthStatus, at: number): Promise<void> {
@@ -419,6 +461,7 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   private persist(c: Tracked, now: number): Promise<unknown> {
+    c.dirty = false;
     const doc: Omit<ComponentDoc, '_id'> = {
       kind: c.kind,
       status: c.status,
@@ -439,7 +482,9 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
         { upsert: true },
       ),
     );
-    c.write = run.catch(() => undefined);
+    c.write = run.catch(() => {
+      c.dirty = true; // written again on the next tick
+    });
     return run;
   }
 }

@@ -63,6 +63,8 @@ export interface SampleDoc {
   status: HealthStatus;
   latency_ms?: number;
   items?: number;
+  message?: string;
+  interval_ms?: number;
   t: number;
   expiresAt: Date;
 }
@@ -76,6 +78,8 @@ export const SampleSchema = new Schema<SampleDoc>(
     status: String,
     latency_ms: Number,
     items: Number,
+    message: String,
+    interval_ms: Number,
     t: Number,
     expiresAt: Date,
   },
