@@ -44,7 +44,12 @@ export class DashboardController {
   private send(reply: FastifyReply, file: string): Buffer {
     const asset = this.assets.get(file);
     if (!asset) {
-      throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'ASSET_NOT_FOUND', message: 'no such asset' });
+      throw new NotFoundException({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'ASSET_NOT_FOUND',
+        message: 'no such asset',
+      });
     }
     void reply
       .header('content-type', asset.type)

@@ -87,7 +87,13 @@ describe('health dashboard in a browser', () => {
     const attempts = [
       delivery({ channel: 'slack', target: '#ml-oncall' }),
       delivery({ channel: 'pagerduty', target: 'service P1X2Y3', latency_ms: 340, http_status: 202 }),
-      delivery({ channel: 'webhook', target: 'https://hooks.example.com/airis', outcome: 'retry_scheduled', http_status: 503, error: 'HTTP 503' }),
+      delivery({
+        channel: 'webhook',
+        target: 'https://hooks.example.com/airis',
+        outcome: 'retry_scheduled',
+        http_status: 503,
+        error: 'HTTP 503',
+      }),
       delivery({ channel: 'email', target: 'oncall@example.com', latency_ms: 80 }),
     ];
     await ctx.produce(
@@ -167,8 +173,11 @@ describe('health dashboard in a browser', () => {
     expect((await fetch(`${service.url}/dashboard/assets/uPlot.iife.min.js`)).status).toBe(200);
     const missing = await fetch(`${service.url}/dashboard/assets/..%2Fhealth-tracker.service.ts`);
     expect(missing.status).toBe(404);
-    await pollUntil(async () => (await fetch(`${service.url}/dashboard`)).headers.get('content-type')?.startsWith('text/html'), {
-      description: 'dashboard served as HTML',
-    });
+    await pollUntil(
+      async () => (await fetch(`${service.url}/dashboard`)).headers.get('content-type')?.startsWith('text/html'),
+      {
+        description: 'dashboard served as HTML',
+      },
+    );
   });
 });

@@ -16,7 +16,8 @@ function listParam<T extends string>(
   if (raw === undefined || raw === '') return undefined;
   const values = raw.split(',').map((v) => v.trim());
   const bad = values.filter((v) => !(allowed as readonly string[]).includes(v));
-  if (bad.length > 0) errors.push({ field, message: `${field} must be one or more of ${allowed.join(', ')} (got ${bad.join(', ')})` });
+  if (bad.length > 0)
+    errors.push({ field, message: `${field} must be one or more of ${allowed.join(', ')} (got ${bad.join(', ')})` });
   return values as T[];
 }
 
@@ -38,7 +39,14 @@ export class HealthApiController {
     const errors: { field: string; message: string }[] = [];
     const kinds = listParam('kind', kind, KINDS, errors);
     const statuses = listParam<HealthStatus>('status', status, HEALTH_STATUSES, errors);
-    if (errors.length > 0) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'INVALID_QUERY', message: 'invalid query parameters', errors });
+    if (errors.length > 0)
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_QUERY',
+        message: 'invalid query parameters',
+        errors,
+      });
     const report = this.tracker.report();
     if (!kinds && !statuses) return report;
     const integrations = Object.fromEntries(

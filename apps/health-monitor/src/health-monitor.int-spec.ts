@@ -1,6 +1,12 @@
 import type { EventDto } from '@airis/contracts';
 import { type RunningService, startService } from '@airis/service';
-import { type CollectedRecord, type TestContext, type TopicCollector, createTestContext, pollUntil } from '@airis/testing';
+import {
+  type CollectedRecord,
+  type TestContext,
+  type TopicCollector,
+  createTestContext,
+  pollUntil,
+} from '@airis/testing';
 import type { Db } from 'mongodb';
 import type { DashboardSnapshot } from './dashboard-feed.service';
 import type { ComponentDetail, HealthReport } from './health-tracker.service';
@@ -209,14 +215,28 @@ describe('health monitor', () => {
     });
     await sendReport(
       ctx,
-      { component: 'twice', kind: 'integration', status: 'healthy', latency_ms: 5, interval_ms: 60_000, timestamp: Date.now() },
+      {
+        component: 'twice',
+        kind: 'integration',
+        status: 'healthy',
+        latency_ms: 5,
+        interval_ms: 60_000,
+        timestamp: Date.now(),
+      },
       id,
     );
     // A later marker on the same key (same partition) proves both copies were handled.
-    await sendReport(ctx, { component: 'twice', kind: 'integration', status: 'healthy', interval_ms: 60_000, timestamp: Date.now() }, `${id}-marker`);
-    await pollUntil(async () => (await db.collection('health_samples').countDocuments({ _id: `${id}-marker` as never })) === 1, {
-      description: 'marker stored',
-    });
+    await sendReport(
+      ctx,
+      { component: 'twice', kind: 'integration', status: 'healthy', interval_ms: 60_000, timestamp: Date.now() },
+      `${id}-marker`,
+    );
+    await pollUntil(
+      async () => (await db.collection('health_samples').countDocuments({ _id: `${id}-marker` as never })) === 1,
+      {
+        description: 'marker stored',
+      },
+    );
     expect(await db.collection('health_samples').countDocuments({ component: 'twice' })).toBe(2);
     expect((await report()).integrations['twice']?.windows['1h'].checks).toBe(2);
     expect(await db.collection('health_transitions').countDocuments({ component: 'twice' })).toBe(1);
@@ -264,7 +284,9 @@ describe('health monitor', () => {
     expect(high.event).toMatchObject({ severity: 'error', data: { attempts: 4, failures: 3, failure_rate: 0.75 } });
     expect(await db.collection('health_deliveries').countDocuments({ _id: ok.id as never })).toBe(1);
     const snapshot = (await get<DashboardSnapshot>('/api/v1/health/dashboard')).body;
-    expect(snapshot.deliveries.recent.map((d) => d.id)).toEqual(expect.arrayContaining([ok.id, ...failures.map((f) => f.id)]));
+    expect(snapshot.deliveries.recent.map((d) => d.id)).toEqual(
+      expect.arrayContaining([ok.id, ...failures.map((f) => f.id)]),
+    );
     expect(snapshot.deliveries.channels).toEqual([
       expect.objectContaining({ channel: 'pagerduty', attempts: 4, failures: 3, high: true }),
     ]);
@@ -281,7 +303,10 @@ describe('health monitor', () => {
     try {
       await ctx.produce(
         'events',
-        Array.from({ length: 12 }, (_, i) => ({ key: 'lag', value: JSON.stringify({ event_type: 'x', source: `s${i}` }) })),
+        Array.from({ length: 12 }, (_, i) => ({
+          key: 'lag',
+          value: JSON.stringify({ event_type: 'x', source: `s${i}` }),
+        })),
       );
       const offsets = await admin.fetchTopicOffsets(ctx.topics.of('events'));
       await admin.setOffsets({
@@ -319,7 +344,9 @@ describe('health monitor', () => {
     const before = service.app.get(HealthTracker).report().integrations['mlflow-prod'];
     await service.close();
     service = await startService(
-      healthMonitorService(ctx.serviceEnv({ HEALTH_EVALUATE_INTERVAL_MS: String(EVALUATE_MS), HEALTH_LAG_POLL_INTERVAL_MS: '0' })),
+      healthMonitorService(
+        ctx.serviceEnv({ HEALTH_EVALUATE_INTERVAL_MS: String(EVALUATE_MS), HEALTH_LAG_POLL_INTERVAL_MS: '0' }),
+      ),
     );
     const after = (await report()).integrations['mlflow-prod'];
     expect(after?.status).toBe(before?.status);

@@ -10,7 +10,14 @@ import {
 import { InjectModel } from '@nestjs/mongoose';
 import type { HealthReportDto, HealthStatus } from '@airis/contracts';
 import type { Model } from 'mongoose';
-import { type Sample, type Series, type StatusChange, type WindowFigures, series, windowFigures } from './domain/figures';
+import {
+  type Sample,
+  type Series,
+  type StatusChange,
+  type WindowFigures,
+  series,
+  windowFigures,
+} from './domain/figures';
 import {
   type ComponentKind,
   type InstanceState,
@@ -22,7 +29,14 @@ import {
 } from './domain/health-status';
 import { EventOutbox } from './event-outbox.service';
 import { HealthMonitorConfig } from './health-monitor.config';
-import { COMPONENTS, type ComponentDoc, SAMPLES, type SampleDoc, TRANSITIONS, type TransitionDoc } from './health.schemas';
+import {
+  COMPONENTS,
+  type ComponentDoc,
+  SAMPLES,
+  type SampleDoc,
+  TRANSITIONS,
+  type TransitionDoc,
+} from './health.schemas';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -127,7 +141,10 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
     private readonly outbox: EventOutbox,
     private readonly config: HealthMonitorConfig,
   ) {
-    this.rules = { missedIntervals: config.HEALTH_MISSED_INTERVALS, instanceExpiryMs: config.HEALTH_INSTANCE_EXPIRY_MS };
+    this.rules = {
+      missedIntervals: config.HEALTH_MISSED_INTERVALS,
+      instanceExpiryMs: config.HEALTH_INSTANCE_EXPIRY_MS,
+    };
     this.changes.setMaxListeners(0);
   }
 
@@ -307,20 +324,13 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
   /** Sparkline data of every component over the last hour, per minute. */
   sparklines(now = Date.now()): Record<string, Series> {
     const from = Math.floor((now - HOUR) / MINUTE) * MINUTE + MINUTE;
-    return Object.fromEntries(
-      [...this.components.values()].map((c) => [c.name, series(c.samples, from, now, MINUTE)]),
-    );
+    return Object.fromEntries([...this.components.values()].map((c) => [c.name, series(c.samples, from, now, MINUTE)]));
   }
 
   async detail(name: string, now = Date.now()): Promise<ComponentDetail | undefined> {
     const c = this.components.get(name);
     if (!c) return undefined;
-    const transitions = await this.transitionModel
-      .find({ component: name })
-      .sort({ at: -1 })
-      .limit(200)
-      .lean()
-      .exec();
+    const transitions = await this.transitionModel.find({ component: name }).sort({ at: -1 }).limit(200).lean().exec();
     const verdicts = new Map(this.verdict(c, now).instances.map((v) => [v.instance, v]));
     return {
       name,

@@ -3,7 +3,9 @@ import type { ServiceDefinition } from '@airis/service';
 import { HealthMonitorModule } from './health-monitor.module';
 
 /** Heartbeats and integration checks, overall status, health API and dashboard. */
-export function healthMonitorService(env: Record<string, string | undefined> = processEnvironment()): ServiceDefinition {
+export function healthMonitorService(
+  env: Record<string, string | undefined> = processEnvironment(),
+): ServiceDefinition {
   return {
     name: 'health-monitor',
     defaultPort: SERVICE_PORTS['health-monitor'],

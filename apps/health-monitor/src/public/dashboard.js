@@ -177,8 +177,16 @@
       card.errors.chart.destroy();
       cards.delete(name);
     }
-    renderGrid($('services'), entries.filter(([, e]) => e.kind === 'service'), snapshot.sparklines);
-    renderGrid($('integrations'), entries.filter(([, e]) => e.kind === 'integration'), snapshot.sparklines);
+    renderGrid(
+      $('services'),
+      entries.filter(([, e]) => e.kind === 'service'),
+      snapshot.sparklines,
+    );
+    renderGrid(
+      $('integrations'),
+      entries.filter(([, e]) => e.kind === 'integration'),
+      snapshot.sparklines,
+    );
     renderAlerts(snapshot.alerts);
     renderDeliveries(snapshot.deliveries);
     $('updated').textContent = `updated ${time(report.timestamp)}`;
