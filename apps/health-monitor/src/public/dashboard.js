@@ -100,6 +100,8 @@
     if (series) {
       card.latency.chart.setData([series.t, series.latency_p95_ms]);
       card.errors.chart.setData([series.t, series.error_rate]);
+      // Heartbeats carry no latency: no empty chart for them.
+      card.latency.wrap.hidden = series.latency_p95_ms.every((v) => v === null);
     }
     return node;
   }
