@@ -13,11 +13,15 @@ import { HealthMonitorConfig } from './health-monitor.config';
 import { type ConsumerLag, HealthTracker } from './health-tracker.service';
 
 /**
- * The hub's own consumer groups are `airis.<service>` (libs/service); the config-store's
- * per-process followers (`airis.config.<service>.<uuid>`) are not services and are left out.
+ * The hub's own consumer groups are `airis.<service>` (libs/service), optionally behind the topic
+ * namespace (`<namespace>airis.<service>`, as this service names its own group when a namespace is
+ * set); the config-store's per-process followers (`airis.config.<service>.<uuid>`) are not
+ * services and are left out. Returns the service, or undefined for any other group.
  */
-export const GROUP_PREFIX = 'airis.';
-export const SERVICE_GROUP = /^airis\.[a-z0-9][a-z0-9-]*$/;
+export function serviceOfGroup(groupId: string, namespace = ''): string | undefined {
+  const rest = namespace && groupId.startsWith(namespace) ? groupId.slice(namespace.length) : groupId;
+  return /^airis\.([a-z0-9][a-z0-9-]*)$/.exec(rest)?.[1];
+}
 
 /** Lag of one group: sum over partitions of (end offset − committed offset); uncommitted partitions are skipped. */
 export function groupLag(
@@ -98,7 +102,9 @@ export class ConsumerLagMonitor implements OnApplicationBootstrap, BeforeApplica
     }
     const { groups } = await admin.listGroups();
     const now = Date.now();
-    for (const { groupId } of groups.filter((g) => SERVICE_GROUP.test(g.groupId))) {
+    for (const { groupId } of groups) {
+      const service = serviceOfGroup(groupId, this.topics.namespace);
+      if (!service) continue;
       let committed;
       try {
         committed = await admin.fetchOffsets({ groupId, topics: topicNames });
@@ -110,7 +116,6 @@ export class ConsumerLagMonitor implements OnApplicationBootstrap, BeforeApplica
       const { total, by_topic } = groupLag(committed, ends);
       // Groups that never committed on this namespace's topics are someone else's.
       if (Object.keys(by_topic).length === 0) continue;
-      const service = groupId.slice(GROUP_PREFIX.length);
       const lag: ConsumerLag = { group: groupId, total, by_topic, at: now };
       this.tracker.setConsumerLag(service, lag);
       await this.crossing(service, lag, now);

@@ -27,7 +27,9 @@ describe('health dashboard in a browser', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('health-dashboard');
-    await ctx.createTopics();
+    // Creation is idempotent; the shared broker sometimes answers a metadata request before
+    // the new partitions are hosted, so it is retried until it goes through.
+    await pollUntil(() => ctx.createTopics().then(() => true), { timeoutMs: 60_000, description: 'topics created' });
     service = await startService(
       healthMonitorService(
         ctx.serviceEnv({
@@ -180,5 +182,25 @@ describe('health dashboard in a browser', () => {
         description: 'dashboard served as HTML',
       },
     );
+  });
+
+  it('ends open event streams when the app shuts down', async () => {
+    const res = await fetch(`${service.url}/api/v1/health/stream`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!/event: snapshot\ndata: .+\n\n/.test(text))
+      text += decoder.decode((await reader.read()).value as Uint8Array);
+    expect(text).toMatch(/^retry: 2000\n\n/);
+    const data = /event: snapshot\ndata: (.+)\n\n/.exec(text)![1]!;
+    const snapshot = JSON.parse(data) as { report: { overall_status: string; integrations: object } };
+    expect(Object.keys(snapshot.report.integrations)).toEqual(expect.arrayContaining(['mlflow-prod', 'notifier']));
+    await service.close(); // would wait for the stream forever if the app did not end it
+    service = undefined as unknown as RunningService;
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '@airis/config';
-import { groupLag, SERVICE_GROUP } from './consumer-lag.monitor';
+import { groupLag, serviceOfGroup } from './consumer-lag.monitor';
 import { HealthMonitorConfig } from './health-monitor.config';
 
 describe('HealthMonitorConfig', () => {
@@ -65,8 +65,12 @@ describe('consumer lag', () => {
     ).toEqual({ total: 6, by_topic: { t1: 6 } });
   });
 
-  it('recognises the hub’s service groups only', () => {
-    expect(['airis.notifier', 'airis.event-router'].every((g) => SERVICE_GROUP.test(g))).toBe(true);
-    expect(['airis.config.notifier.1f2e', 'collector-ab12', 'airis.'].some((g) => SERVICE_GROUP.test(g))).toBe(false);
+  it('recognises the hub’s service groups only, with or without the namespace', () => {
+    expect(serviceOfGroup('airis.notifier')).toBe('notifier');
+    expect(serviceOfGroup('airis.event-router', 'ns.')).toBe('event-router');
+    expect(serviceOfGroup('ns.airis.health-monitor', 'ns.')).toBe('health-monitor');
+    for (const other of ['airis.config.notifier.1f2e', 'collector-ab12', 'airis.', 'other.airis.notifier']) {
+      expect(serviceOfGroup(other, 'ns.')).toBeUndefined();
+    }
   });
 });

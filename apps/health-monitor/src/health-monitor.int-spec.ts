@@ -1,4 +1,5 @@
 import type { EventDto } from '@airis/contracts';
+import { DLQ_HEADER } from '@airis/kafka';
 import { type RunningService, startService } from '@airis/service';
 import {
   type CollectedRecord,
@@ -49,7 +50,9 @@ describe('health monitor', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('health-monitor');
-    await ctx.createTopics();
+    // Creation is idempotent; the shared broker sometimes answers a metadata request before
+    // the new partitions are hosted, so it is retried until it goes through.
+    await pollUntil(() => ctx.createTopics().then(() => true), { timeoutMs: 60_000, description: 'topics created' });
     db = (await ctx.mongo()).db(ctx.database);
     service = await startService(
       healthMonitorService(
@@ -326,6 +329,31 @@ describe('health monitor', () => {
       await admin.deleteGroups(['airis.lagging']).catch(() => undefined);
       await admin.disconnect();
     }
+  });
+
+  it('dead-letters invalid reports with the reason and keeps consuming', async () => {
+    const dlq = await ctx.collect(ctx.topics.dlqOf('health'));
+    const bad: [string, unknown][] = [
+      ['no-status', { component: 'bad-1', kind: 'service', timestamp: Date.now() }],
+      ['bad-kind', { component: 'bad-2', kind: 'robot', status: 'healthy', timestamp: Date.now() }],
+      ['bad-status', { component: 'bad-3', kind: 'service', status: 'fine', timestamp: Date.now() }],
+      [
+        'negative-latency',
+        { component: 'bad-4', kind: 'integration', status: 'healthy', latency_ms: -1, timestamp: 1 },
+      ],
+    ];
+    await ctx.produce(
+      'health',
+      bad.map(([, value]) => ({ key: 'bad', value: JSON.stringify(value) })),
+    );
+    await sendReport(ctx, { component: 'after-bad', kind: 'integration', status: 'healthy', timestamp: Date.now() });
+    await pollUntil(async () => (await statusOf('after-bad')) === 'healthy', { description: 'after-bad healthy' });
+    const dead = await dlq.waitFor(bad.length);
+    expect(dead.map((r) => r.headers[DLQ_HEADER.code])).toEqual(bad.map(() => 'SCHEMA_VIOLATION'));
+    const reasons = dead.map((r) => r.headers[DLQ_HEADER.reason]).join('\n');
+    for (const field of ['status', 'kind', 'latency_ms']) expect(reasons).toContain(field);
+    const names = Object.keys((await report()).integrations);
+    expect(names.filter((n) => n.startsWith('bad-'))).toEqual([]);
   });
 
   it('sweeps history past its expiry and keeps the rest', async () => {
