@@ -33,8 +33,7 @@ describe('health dashboard in a browser', () => {
     service = await startService(
       healthMonitorService(
         ctx.serviceEnv({
-          // 2.4 s of silence: heartbeats queued behind the hour of check results below are not silence.
-          HEALTH_MISSED_INTERVALS: '8',
+          HEALTH_MISSED_INTERVALS: '3',
           HEALTH_EVALUATE_INTERVAL_MS: '200',
           HEALTH_STREAM_THROTTLE_MS: '150',
           HEALTH_LAG_POLL_INTERVAL_MS: '2000',

@@ -25,6 +25,11 @@ export class HealthMonitorConfig {
   @Max(MINUTE, { message: 'HEALTH_EVALUATE_INTERVAL_MS must be at most 60000' })
   HEALTH_EVALUATE_INTERVAL_MS: number = 2 * SECOND;
 
+  /** Most a consumer backlog may postpone calling a component silent (see README, Status rules). */
+  @IsInt({ message: 'HEALTH_MAX_BACKLOG_ALLOWANCE_MS must be an integer' })
+  @Min(0, { message: 'HEALTH_MAX_BACKLOG_ALLOWANCE_MS must be 0 (off) or more' })
+  HEALTH_MAX_BACKLOG_ALLOWANCE_MS: number = 5 * MINUTE;
+
   /** An instance silent this long leaves the roll-up (a replica that was scaled away). */
   @IsInt({ message: 'HEALTH_INSTANCE_EXPIRY_MS must be an integer' })
   @Min(SECOND, { message: 'HEALTH_INSTANCE_EXPIRY_MS must be at least 1000' })

@@ -20,7 +20,9 @@ import {
 } from './domain/figures';
 import {
   type ComponentKind,
+  type ConsumerDelay,
   type InstanceState,
+  backlogAllowance,
   type OverallStatus,
   type StatusRules,
   overallStatus,
@@ -131,6 +133,8 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
    * that was itself down, or still joining its consumer group, calls no one silent.
    */
   private startedAt: number | undefined;
+  /** Per partition of airis.health.v1: how far behind the last handled record was. */
+  private readonly delays = new Map<number, ConsumerDelay>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
 
@@ -217,9 +221,16 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
    * Applies one report. Idempotent: the sample is stored under the record's id (a duplicate is
    * not counted again), and the instance state only moves forward in time.
    */
-  async record(report: HealthReportDto, id: string): Promise<void> {
+  async record(
+    report: HealthReportDto,
+    id: string,
+    consumed?: { partition: number; timestamp: number },
+  ): Promise<void> {
     const now = Date.now();
     this.startedAt ??= now;
+    if (consumed && Number.isFinite(consumed.timestamp)) {
+      this.delays.set(consumed.partition, { delayMs: Math.max(0, now - consumed.timestamp), at: now });
+    }
     const t = Math.min(report.timestamp, now);
     const instance = report.instance ?? 'default';
     const stored = await this.sampleModel.updateOne(
@@ -375,10 +386,12 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   private verdict(c: Tracked, now: number) {
-    // Silence is measured from the monitor's own start at the earliest (see startedAt).
+    // Silence is measured from the monitor's own start at the earliest (see startedAt), and
+    // judged as of the newest moment the consumer has read up to (see backlogAllowance).
     const floor = this.startedAt ?? now;
+    const seenUpTo = now - backlogAllowance(this.delays.values(), now, this.config.HEALTH_MAX_BACKLOG_ALLOWANCE_MS);
     const states = [...c.instances.values()].map((s) => ({ ...s, last_seen: Math.max(s.last_seen, floor) }));
-    const result = rollUp(c.kind, states, now, this.rules);
+    const result = rollUp(c.kind, states, seenUpTo, this.rules);
     const real = new Map([...c.instances.values()].map((s) => [s.instance, s.last_seen]));
     for (const i of result.instances) i.last_seen = real.get(i.instance) ?? i.last_seen;
     return result;

@@ -10,6 +10,9 @@ export class HealthConsumer {
 
   @KafkaHandler('health')
   handle(record: ConsumedRecord<HealthReportDto>): Promise<void> {
-    return this.tracker.record(record.value, record.envelope.id);
+    return this.tracker.record(record.value, record.envelope.id, {
+      partition: record.partition,
+      timestamp: record.timestamp,
+    });
   }
 }

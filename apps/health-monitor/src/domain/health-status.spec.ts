@@ -1,6 +1,7 @@
 import type { HealthStatus } from '@airis/contracts';
 import {
   type InstanceState,
+  backlogAllowance,
   formatDuration,
   instanceVerdict,
   overallStatus,
@@ -104,5 +105,27 @@ describe('severityOf and formatDuration', () => {
 
   it('formats durations for people', () => {
     expect([900, 45_000, 600_000, 10_800_000].map(formatDuration)).toEqual(['0.9 s', '45 s', '10 min', '3 h']);
+  });
+});
+
+describe('backlogAllowance', () => {
+  it('is the largest delay still relevant, shrinking with time and capped', () => {
+    const now = 100_000;
+    expect(backlogAllowance([], now, 60_000)).toBe(0);
+    // 5 s behind one second ago → 4 s not seen yet; the other partition is caught up.
+    expect(
+      backlogAllowance(
+        [
+          { delayMs: 5000, at: now - 1000 },
+          { delayMs: 10, at: now },
+        ],
+        now,
+        60_000,
+      ),
+    ).toBe(4000);
+    // A stalled consumer: the allowance has run out.
+    expect(backlogAllowance([{ delayMs: 5000, at: now - 9000 }], now, 60_000)).toBe(0);
+    // A record with an ancient timestamp cannot blind the monitor.
+    expect(backlogAllowance([{ delayMs: 86_400_000, at: now }], now, 60_000)).toBe(60_000);
   });
 });

@@ -145,3 +145,23 @@ export function severityOf(status: HealthStatus): 'info' | 'warning' | 'error' {
       return 'error';
   }
 }
+
+/** How far behind the monitor was when it handled a record of one partition. */
+export interface ConsumerDelay {
+  /** Receipt time minus the record's Kafka timestamp, when it was handled. */
+  delayMs: number;
+  /** When it was handled. */
+  at: number;
+}
+
+/**
+ * How much of the recent past the monitor has not seen yet: a consumer that is D behind has not
+ * read reports sent in the last D, so silence is judged D earlier. The allowance of a partition
+ * shrinks as time passes without a newer record (a stalled consumer gets no lasting allowance)
+ * and is capped, so a record with an ancient timestamp cannot blind the monitor.
+ */
+export function backlogAllowance(delays: Iterable<ConsumerDelay>, now: number, capMs: number): number {
+  let allowance = 0;
+  for (const d of delays) allowance = Math.max(allowance, d.delayMs - (now - d.at));
+  return Math.min(capMs, Math.max(0, allowance));
+}
