@@ -69,7 +69,12 @@ interface Tracked {
   write: Promise<unknown>;
   /** Changed since last written (reports are written behind, on the next tick). */
   dirty: boolean;
+  /** The 24 h figures, recomputed at most every DAY_FIGURES_TTL_MS (they move slowly). */
+  day?: { at: number; figures: WindowFigures };
 }
+
+/** 24 h figures change little within this time and cost most of a report (README, Limits). */
+const DAY_FIGURES_TTL_MS = 30_000;
 
 /** One component in the report: the seed's `{status, message}` plus the figures. */
 export interface ComponentEntry {
@@ -346,7 +351,7 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
     return {
       name,
       timestamp: now,
-      ...this.entry(c, now),
+      ...this.entry(c, now, true),
       instance_list: [...c.instances.values()]
         .sort((a, b) => a.instance.localeCompare(b.instance))
         .map((i) => ({
@@ -366,9 +371,13 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
     };
   }
 
-  private entry(c: Tracked, now: number): ComponentEntry {
+  /** `fresh` bypasses the 24 h cache (the single-component endpoint always computes). */
+  private entry(c: Tracked, now: number, fresh = false): ComponentEntry {
     const hour = windowFigures(c.samples, c.timeline, now - HOUR, now);
-    const day = windowFigures(c.samples, c.timeline, now - DAY, now);
+    if (fresh || !c.day || now - c.day.at >= DAY_FIGURES_TTL_MS || now < c.day.at) {
+      c.day = { at: now, figures: windowFigures(c.samples, c.timeline, now - DAY, now) };
+    }
+    const day = c.day.figures;
     const lag = c.kind === 'service' ? this.lag.get(c.name) : undefined;
     const live = this.verdict(c, now).instances;
     return {
@@ -432,6 +441,7 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
       c.status = verdict.status;
       c.since = now;
       c.timeline.push({ at: now, status: verdict.status });
+      delete c.day; // availability moved
       changed = true;
     }
     if (verdict.reason !== c.reason) {

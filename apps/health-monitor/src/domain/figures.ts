@@ -51,6 +51,18 @@ export function availability(timeline: readonly StatusChange[], from: number, to
   return observed === 0 ? null : up / observed;
 }
 
+/** Index of the first sample at or after `t` in a time-sorted list (binary search). */
+export function firstAtOrAfter(samples: readonly Sample[], t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (samples[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 const round = (n: number | null, digits = 4): number | null =>
   n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -61,7 +73,7 @@ export function windowFigures(
   from: number,
   to: number,
 ): WindowFigures {
-  const inWindow = samples.filter((s) => s.t >= from && s.t < to);
+  const inWindow = samples.slice(firstAtOrAfter(samples, from), firstAtOrAfter(samples, to));
   const latencies = inWindow
     .map((s) => s.latency_ms)
     .filter((l): l is number => l !== undefined)
