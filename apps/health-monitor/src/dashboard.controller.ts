@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 interface Asset {
@@ -27,6 +28,7 @@ function loadAssets(): Map<string, Asset> {
 }
 
 /** Serves the dashboard page and its assets from memory (read once at start). */
+@ApiExcludeController()
 @Controller()
 export class DashboardController {
   private readonly assets = loadAssets();

@@ -1,7 +1,17 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { HEALTH_STATUSES, type HealthStatus } from '@airis/contracts';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DashboardFeed, type DashboardSnapshot } from './dashboard-feed.service';
+import { API_ERROR, COMPONENT_DETAIL, HEALTH_REPORT } from './health-api.openapi';
 import { type ComponentDetail, type HealthReport, HealthTracker } from './health-tracker.service';
 
 const KINDS = ['service', 'integration'] as const;
@@ -22,6 +32,7 @@ function listParam<T extends string>(
 }
 
 /** The health API (DESIGN.md §8: /api/v1/health/integrations lives on the health monitor). */
+@ApiTags('health')
 @Controller('api/v1/health')
 export class HealthApiController {
   constructor(
@@ -35,6 +46,11 @@ export class HealthApiController {
    * separated); `overall_status` and `summary` always cover every component.
    */
   @Get('integrations')
+  @ApiOperation({ summary: 'Health report of every service and integration (the seed’s shape, with figures)' })
+  @ApiQuery({ name: 'kind', required: false, description: 'service, integration (comma-separated)' })
+  @ApiQuery({ name: 'status', required: false, description: 'healthy, degraded, down, unknown (comma-separated)' })
+  @ApiOkResponse({ schema: HEALTH_REPORT })
+  @ApiBadRequestResponse({ schema: API_ERROR })
   integrations(@Query('kind') kind?: string, @Query('status') status?: string): HealthReport {
     const errors: { field: string; message: string }[] = [];
     const kinds = listParam('kind', kind, KINDS, errors);
@@ -59,6 +75,9 @@ export class HealthApiController {
 
   /** One component: its entry, its instances and its history (status changes, 1 h and 24 h series). */
   @Get('integrations/:name')
+  @ApiOperation({ summary: 'One service or integration with its instances and history' })
+  @ApiOkResponse({ schema: COMPONENT_DETAIL })
+  @ApiNotFoundResponse({ schema: API_ERROR })
   async integration(@Param('name') name: string): Promise<ComponentDetail> {
     const detail = await this.tracker.detail(name);
     if (!detail) {
@@ -74,12 +93,17 @@ export class HealthApiController {
 
   /** Everything the dashboard shows (also the polling fallback of the stream). */
   @Get('dashboard')
+  @ApiOperation({ summary: 'Everything the dashboard shows: report, sparklines, open alerts, deliveries' })
   dashboard(): Promise<DashboardSnapshot> {
     return this.feed.snapshot();
   }
 
   /** Server-sent events: a `snapshot` event at once and on every change. */
   @Get('stream')
+  @ApiOperation({
+    summary: 'Server-sent events: a `snapshot` event (the dashboard document) at once and on every change',
+  })
+  @ApiProduces('text/event-stream')
   stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     reply.hijack();
     const raw = reply.raw;

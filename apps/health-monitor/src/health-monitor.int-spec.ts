@@ -11,6 +11,7 @@ import {
 import type { Db } from 'mongodb';
 import type { DashboardSnapshot } from './dashboard-feed.service';
 import type { ComponentDetail, HealthReport } from './health-tracker.service';
+import { buildHealthOpenApi } from './health-api.openapi';
 import { HistorySweeper } from './history.sweeper';
 import { HealthTracker } from './health-tracker.service';
 import { healthMonitorService } from './service';
@@ -356,6 +357,27 @@ describe('health monitor', () => {
     for (const field of ['status', 'kind', 'latency_ms']) expect(reasons).toContain(field);
     const names = Object.keys((await report()).integrations);
     expect(names.filter((n) => n.startsWith('bad-'))).toEqual([]);
+  });
+
+  it('documents its API in OpenAPI 3 with the report’s schema', () => {
+    const doc = buildHealthOpenApi(service.app);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/health/integrations',
+        '/api/v1/health/integrations/{name}',
+        '/api/v1/health/stream',
+      ]),
+    );
+    expect(Object.keys(doc.paths).some((p) => p.startsWith('/dashboard'))).toBe(false);
+    const ok = doc.paths['/api/v1/health/integrations']?.get?.responses['200'] as {
+      content: Record<string, { schema: { required: string[] } }>;
+    };
+    expect(ok.content['application/json']?.schema.required).toEqual([
+      'timestamp',
+      'overall_status',
+      'summary',
+      'integrations',
+    ]);
   });
 
   it('sweeps history past its expiry and keeps the rest', async () => {
