@@ -301,7 +301,11 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
   tick(now = Date.now()): Promise<void> {
     this.ticking ??= (async () => {
       try {
-        for (const c of this.components.values()) {
+        for (const c of [...this.components.values()]) {
+          if (now - (c.last_report ?? c.since) > this.config.HEALTH_HISTORY_RETENTION_MS) {
+            await this.forget(c);
+            continue;
+          }
           await this.evaluate(c, now);
           if (c.dirty) await this.persist(c, now);
           prune(c, now);
@@ -491,6 +495,17 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
         since: at,
       },
     });
+  }
+
+  /**
+   * A component silent for the whole retention (an integration that was deleted, a service that
+   * was retired) leaves the report; its history expires on its own.
+   */
+  private async forget(c: Tracked): Promise<void> {
+    this.components.delete(c.name);
+    await c.write;
+    await this.componentModel.deleteOne({ _id: c.name });
+    this.logger.log(`${c.kind} ${c.name} forgotten: no report for the whole retention`);
   }
 
   private persist(c: Tracked, now: number): Promise<unknown> {
