@@ -10,12 +10,8 @@ export function healthMonitorService(
     name: 'health-monitor',
     defaultPort: SERVICE_PORTS['health-monitor'],
     imports: [HealthMonitorModule.forRoot(env)],
-    consumer: {
-      topics: ['health', 'alerts', 'deliveries'],
-      // Behind a topic namespace (a shared cluster, or a test) the group is namespaced too, so
-      // two deployments never split each other's partitions.
-      groupId: `${env['AIRIS_TOPIC_NAMESPACE'] ?? ''}airis.health-monitor`,
-    },
+    // libs/service names the group `<namespace>airis.health-monitor`.
+    consumer: { topics: ['health', 'alerts', 'deliveries'] },
     env,
   };
 }
