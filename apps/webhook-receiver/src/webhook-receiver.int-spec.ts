@@ -38,7 +38,11 @@ describe('webhook receiver', () => {
   const masterKey = randomBytes(32).toString('base64');
 
   const putSource = async (id: string, spec: Omit<Partial<WebhookSourceSpecDto>, 'secrets'> & { secrets: string[] }): Promise<void> => {
-    await config.put('webhook-source', id, { ...spec, secrets: spec.secrets.map((s) => box.seal(s)) });
+    // pollUntil retries: a freshly created topic may still be electing its leader on a busy broker.
+    await pollUntil(async () => {
+      await config.put('webhook-source', id, { ...spec, secrets: spec.secrets.map((s) => box.seal(s)) });
+      return true;
+    });
   };
 
   const post = async (sourceId: string, body: string, headers: Record<string, string>): Promise<Reply> => {

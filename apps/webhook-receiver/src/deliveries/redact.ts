@@ -14,22 +14,28 @@ export function redactHeaders(headers: Record<string, string | undefined>): Reco
   return out;
 }
 
-function redactValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactValue);
+function redactValue(value: unknown, hit: { found: boolean }): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, hit));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        k,
-        SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') ? REDACTED : redactValue(v),
-      ]),
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+        if (SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number')) {
+          hit.found = true;
+          return [k, REDACTED];
+        }
+        return [k, redactValue(v, hit)];
+      }),
     );
   }
   return value;
 }
 
+/** The text unchanged when it holds no secret (byte-exact, so signatures still verify), else redacted. */
 function redactJsonText(text: string): string | undefined {
   try {
-    return JSON.stringify(redactValue(JSON.parse(text)));
+    const hit = { found: false };
+    const redacted = redactValue(JSON.parse(text), hit);
+    return hit.found ? JSON.stringify(redacted) : text;
   } catch {
     return undefined;
   }
@@ -46,11 +52,13 @@ export function redactBody(body: Buffer, contentType: string | undefined): strin
   if (type.includes('application/x-www-form-urlencoded')) {
     const form = new URLSearchParams(text);
     const out = new URLSearchParams();
+    let changed = false;
     for (const [k, v] of form) {
-      if (SECRET_KEY.test(k)) out.append(k, REDACTED);
-      else out.append(k, /^\s*[[{]/.test(v) ? (redactJsonText(v) ?? v) : v);
+      const redacted = SECRET_KEY.test(k) ? REDACTED : /^\s*[[{]/.test(v) ? (redactJsonText(v) ?? v) : v;
+      if (redacted !== v) changed = true;
+      out.append(k, redacted);
     }
-    return out.toString();
+    return changed ? out.toString() : text;
   }
   return redactJsonText(text) ?? text;
 }
