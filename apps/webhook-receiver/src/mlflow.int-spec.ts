@@ -105,7 +105,9 @@ describe('MLflow webhooks → webhook receiver', () => {
     const source = `mlflow-${model}`;
     const found = await pollUntil(
       () => {
-        const mine = events.records.filter((r) => r.key === source).map((r) => JSON.parse(r.value ?? '{}') as Record<string, unknown>);
+        const mine = events.records
+          .filter((r) => r.key === source)
+          .map((r) => JSON.parse(r.value ?? '{}') as Record<string, unknown>);
         return mine.some((e) => e['event_type'] === 'model_version_status') && mine;
       },
       { timeoutMs: 60_000, description: `the model version event (mlflow output: ${mlflow.output().slice(-2000)})` },
@@ -132,7 +134,9 @@ describe('MLflow webhooks → webhook receiver', () => {
 
     // The same delivery posted again (as MLflow's retry would): a duplicate, no new event.
     const deliveryId = (version!['data'] as Record<string, unknown>)['delivery_id'] as string;
-    const stored = await (await ctx.mongo())
+    const stored = await (
+      await ctx.mongo()
+    )
       .db(ctx.database)
       .collection<{ _id: string; headers: Record<string, string>; body: string }>('webhook_deliveries')
       .findOne({ _id: `mlflow-prod/${deliveryId}` });
@@ -165,10 +169,14 @@ describe('MLflow webhooks → webhook receiver', () => {
     // Later records on the same key show nothing else arrived for the version.
     await api('model-versions/create', { name: model, source: `runs:/${runId}/model`, run_id: runId });
     const after = await pollUntil(() => {
-      const mine = events.records.filter((r) => r.key === source).map((r) => JSON.parse(r.value ?? '{}') as Record<string, unknown>);
+      const mine = events.records
+        .filter((r) => r.key === source)
+        .map((r) => JSON.parse(r.value ?? '{}') as Record<string, unknown>);
       return mine.filter((e) => e['event_type'] === 'model_version_status').length >= 2 && mine;
     });
-    const versions = after.filter((e) => e['event_type'] === 'model_version_status').map((e) => (e['data'] as Record<string, unknown>)['version']);
+    const versions = after
+      .filter((e) => e['event_type'] === 'model_version_status')
+      .map((e) => (e['data'] as Record<string, unknown>)['version']);
     expect(versions).toEqual(['1', '2']);
   });
 });

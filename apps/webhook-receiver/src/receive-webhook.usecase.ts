@@ -97,9 +97,13 @@ export class ReceiveWebhookUseCase {
     const wait = this.limiter.take(source.id, source.spec.rate_limit_per_minute ?? DEFAULT_RATE_PER_MINUTE, now);
     if (wait > 0) {
       outcome('rate_limited');
-      return json(429, { error: 'rate_limited', message: 'too many deliveries for this source' }, {
-        'retry-after': String(wait),
-      });
+      return json(
+        429,
+        { error: 'rate_limited', message: 'too many deliveries for this source' },
+        {
+          'retry-after': String(wait),
+        },
+      );
     }
     if (source.spec.max_body_bytes !== undefined && input.body.length > source.spec.max_body_bytes) {
       outcome('too_large');
@@ -186,9 +190,13 @@ export class ReceiveWebhookUseCase {
       }
       outcome('unavailable');
       this.logger.warn(`delivery ${source.id}/${deliveryId} not published: ${(error as Error).message}`);
-      return json(503, { error: 'unavailable', message: 'could not store the delivery, retry later' }, {
-        'retry-after': '5',
-      });
+      return json(
+        503,
+        { error: 'unavailable', message: 'could not store the delivery, retry later' },
+        {
+          'retry-after': '5',
+        },
+      );
     }
     try {
       await this.store.accept(source.id, deliveryId);
@@ -200,7 +208,10 @@ export class ReceiveWebhookUseCase {
     return this.reply(normalized.reply, { status: 'accepted', delivery_id: deliveryId, ...counts });
   }
 
-  private reply(custom: { contentType: string; body: string } | undefined, body: Record<string, unknown>): WebhookResponse {
+  private reply(
+    custom: { contentType: string; body: string } | undefined,
+    body: Record<string, unknown>,
+  ): WebhookResponse {
     return custom ? { status: 200, contentType: custom.contentType, body: custom.body } : json(200, body);
   }
 }

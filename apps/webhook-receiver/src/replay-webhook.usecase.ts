@@ -45,7 +45,7 @@ export class ReplayWebhookUseCase {
     }
     const provider = stored.provider as WebhookProvider;
     const source = this.sources.get(stored.source_id);
-    const spec: WebhookSourceSpecDto = source?.spec ?? ({ provider, secrets: [] } as unknown as WebhookSourceSpecDto);
+    const spec: WebhookSourceSpecDto = source?.spec ?? { provider, secrets: [] };
     const request: WebhookRequest = {
       sourceId: stored.source_id,
       spec,

@@ -8,7 +8,9 @@ import { WebhookReceiverEnv } from './webhook-receiver.env';
  * Consumes airis.alerts.v1 (Slack message updates after an acknowledgement) and
  * airis.commands.v1 (`replay-webhook`).
  */
-export function webhookReceiverService(env: Record<string, string | undefined> = processEnvironment()): ServiceDefinition {
+export function webhookReceiverService(
+  env: Record<string, string | undefined> = processEnvironment(),
+): ServiceDefinition {
   const settings = loadConfig(WebhookReceiverEnv, env);
   return {
     name: 'webhook-receiver',

@@ -37,7 +37,10 @@ describe('webhook receiver', () => {
   const slackCalls: { path: string; body: Record<string, unknown> }[] = [];
   const masterKey = randomBytes(32).toString('base64');
 
-  const putSource = async (id: string, spec: Omit<Partial<WebhookSourceSpecDto>, 'secrets'> & { secrets: string[] }): Promise<void> => {
+  const putSource = async (
+    id: string,
+    spec: Omit<Partial<WebhookSourceSpecDto>, 'secrets'> & { secrets: string[] },
+  ): Promise<void> => {
     // pollUntil retries: a freshly created topic may still be electing its leader on a busy broker.
     await pollUntil(async () => {
       await config.put('webhook-source', id, { ...spec, secrets: spec.secrets.map((s) => box.seal(s)) });
@@ -336,7 +339,12 @@ describe('webhook receiver', () => {
     expect(slackCalls).toHaveLength(1);
 
     // The stored payload is redacted: Slack's legacy verification token is not kept.
-    const stored = await (await ctx.mongo()).db(ctx.database).collection('webhook_deliveries').findOne({ source_id: 'slack' });
+    const stored = await (
+      await ctx.mongo()
+    )
+      .db(ctx.database)
+      .collection('webhook_deliveries')
+      .findOne({ source_id: 'slack' });
     expect(stored?.['body']).toContain('REDACTED');
     expect(stored?.['body']).not.toContain('legacy-verification-token');
   });
@@ -355,7 +363,10 @@ describe('webhook receiver', () => {
         },
       });
       const sig = (s: string): string => `v1=${createHmac('sha256', s).update(body).digest('hex')}`;
-      return post('pd', body, { 'x-pagerduty-signature': `${sig('pd-old')},${sig('unrelated')}`, 'x-webhook-id': webhookId });
+      return post('pd', body, {
+        'x-pagerduty-signature': `${sig('pd-old')},${sig('unrelated')}`,
+        'x-webhook-id': webhookId,
+      });
     };
     expect((await deliver('incident.acknowledged', 'pd-1')).status).toBe(200);
     expect((await deliver('incident.acknowledged', 'pd-1')).json).toMatchObject({ status: 'duplicate' });
@@ -397,7 +408,11 @@ describe('webhook receiver', () => {
     );
     const replayed = eventsOf('jenkins-ci');
     expect(replayed).toHaveLength(2);
-    expect(replayed[1]).toMatchObject({ event_type: 'job.failed', severity: 'error', data: { payload: { job: 'nightly' } } });
+    expect(replayed[1]).toMatchObject({
+      event_type: 'job.failed',
+      severity: 'error',
+      data: { payload: { job: 'nightly' } },
+    });
     expect(replayed[1]!['id']).not.toBe(replayed[0]!['id']);
     // Secrets are redacted in what is kept, so also in what a replay publishes.
     expect(JSON.stringify(replayed[1])).not.toContain('tok-123');

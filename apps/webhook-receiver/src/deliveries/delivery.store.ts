@@ -142,7 +142,7 @@ export class DeliveryStore implements OnModuleInit, OnApplicationShutdown {
 
   async find(key: string): Promise<StoredDelivery | null> {
     const doc = await this.deliveries.findById(key).lean();
-    return doc && doc.expiresAt.getTime() >= Date.now() ? (doc as StoredDelivery) : null;
+    return doc && doc.expiresAt.getTime() >= Date.now() ? doc : null;
   }
 
   async markReplayed(key: string, commandId: string): Promise<void> {

@@ -22,7 +22,11 @@ export class WebhookController {
     }
     const result = SOURCE_ID.test(sourceId)
       ? await this.receiveWebhook.receive({ sourceId, headers, body, peerAddress: request.socket.remoteAddress })
-      : { status: 404, contentType: 'application/json', body: JSON.stringify({ error: 'not_found', message: 'unknown webhook source' }) };
+      : {
+          status: 404,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: 'not_found', message: 'unknown webhook source' }),
+        };
     await reply
       .status(result.status)
       .headers({ 'content-type': result.contentType, 'cache-control': 'no-store', ...result.headers })

@@ -57,7 +57,11 @@ export const alertmanagerProvider: ProviderHandler = {
       if (!alert) throw new PayloadError('invalid_field', `alerts[${i}] must be an object`, `alerts[${i}]`);
       const status = asString(alert['status']);
       if (status !== 'firing' && status !== 'resolved') {
-        throw new PayloadError('invalid_field', `alerts[${i}].status must be firing or resolved`, `alerts[${i}].status`);
+        throw new PayloadError(
+          'invalid_field',
+          `alerts[${i}].status must be firing or resolved`,
+          `alerts[${i}].status`,
+        );
       }
       const labels = stringMap(alert['labels']);
       const annotations = stringMap(alert['annotations']);

@@ -43,7 +43,8 @@ export const genericHmacProvider: ProviderHandler = {
     const ok = anySecretMatches(
       request.secrets,
       presented,
-      (secret) => `${encoding === 'hex' ? prefix.toLowerCase() : prefix}${createHmac('sha256', secret).update(content).digest(encoding)}`,
+      (secret) =>
+        `${encoding === 'hex' ? prefix.toLowerCase() : prefix}${createHmac('sha256', secret).update(content).digest(encoding)}`,
     );
     if (!ok) return { ok: false, reason: 'signature mismatch' };
     const deliveryId = options.delivery_id_header ? header(request, options.delivery_id_header) : undefined;
@@ -57,7 +58,7 @@ export const genericHmacProvider: ProviderHandler = {
     const eventType = fromHeader ?? asString(body['event_type']) ?? asString(body['type']) ?? 'webhook';
     const out = emptyNormalized();
     out.events.push({
-      timestamp: timeMs(body['timestamp']) ?? (typeof body['timestamp'] === 'number' ? (body['timestamp']) : request.now),
+      timestamp: timeMs(body['timestamp']) ?? (typeof body['timestamp'] === 'number' ? body['timestamp'] : request.now),
       source: clamp(asString(body['source']) ?? request.spec.event_source ?? request.sourceId),
       event_type: clamp(eventType),
       severity: severityOf(body['severity']),

@@ -38,11 +38,13 @@ export const gitlabProvider: ProviderHandler = {
     const token = header(request, 'x-gitlab-token');
     const signed = header(request, 'webhook-signature') !== undefined;
     if (request.signingSecrets.length > 0 || (signed && !token)) {
-      if (request.signingSecrets.length === 0) return { ok: false, reason: 'signed delivery but no signing secret configured' };
+      if (request.signingSecrets.length === 0)
+        return { ok: false, reason: 'signed delivery but no signing secret configured' };
       const result = verifyStandardWebhook(request.signingSecrets, request);
       if (!result.ok) return result;
       // A token, when sent, must still match: both proofs hold or the delivery is refused.
-      if (token && !request.secrets.some((s) => safeEqual(s, token))) return { ok: false, reason: 'X-Gitlab-Token mismatch' };
+      if (token && !request.secrets.some((s) => safeEqual(s, token)))
+        return { ok: false, reason: 'X-Gitlab-Token mismatch' };
     } else {
       if (!token) return { ok: false, reason: 'X-Gitlab-Token header missing' };
       let matched = false;

@@ -61,14 +61,17 @@ export const pagerdutyProvider: ProviderHandler = {
     const data = asRecord(event['data']) ?? {};
     const agent = asRecord(event['agent']);
     const incidentKey = asString(data['incident_key']);
-    const alertId = incidentKey?.startsWith(PAGERDUTY_DEDUP_PREFIX) ? incidentKey.slice(PAGERDUTY_DEDUP_PREFIX.length) : undefined;
+    const alertId = incidentKey?.startsWith(PAGERDUTY_DEDUP_PREFIX)
+      ? incidentKey.slice(PAGERDUTY_DEDUP_PREFIX.length)
+      : undefined;
     const out = emptyNormalized();
     const who = asString(agent?.['summary']) ?? asString(agent?.['id']) ?? 'pagerduty';
     out.events.push({
       timestamp: timeMs(event['occurred_at']) ?? request.now,
       source: clamp(request.spec.event_source ?? request.sourceId),
       event_type: clamp(`pagerduty.${eventType}`),
-      severity: eventType === 'incident.triggered' ? severityOf(data['urgency'] === 'high' ? 'error' : 'warning') : 'info',
+      severity:
+        eventType === 'incident.triggered' ? severityOf(data['urgency'] === 'high' ? 'error' : 'warning') : 'info',
       data: dropUndefined({
         pagerduty_event_id: asString(event['id']),
         incident_id: asString(data['id']),

@@ -140,7 +140,7 @@ const GITLAB: Vector = {
 function request(v: Vector, changes: Partial<WebhookRequest> = {}): WebhookRequest {
   return {
     sourceId: 'src',
-    spec: { provider: v.provider, secrets: [v.secret], ...v.spec } as WebhookSourceSpecDto,
+    spec: { provider: v.provider, secrets: [v.secret], ...v.spec },
     secrets: [v.secret],
     signingSecrets: [],
     headers: { 'content-type': 'application/json', ...v.headers },
@@ -227,9 +227,9 @@ describe('delivery ids', () => {
     };
     const base = { body: Buffer.from(body), signingSecrets: [signing], now };
     expect(await check(v, request(v, { ...base, headers }))).toEqual({ ok: true, deliveryId: 'gl-msg-1' });
-    expect(
-      await check(v, request(v, { ...base, headers: { ...headers, 'x-gitlab-token': 'wrong' } })),
-    ).toMatchObject({ ok: false });
+    expect(await check(v, request(v, { ...base, headers: { ...headers, 'x-gitlab-token': 'wrong' } }))).toMatchObject({
+      ok: false,
+    });
     expect(await check(v, request(v, { ...base, headers: { 'x-gitlab-token': 'gl-token' } }))).toMatchObject({
       ok: false,
     });
@@ -239,7 +239,11 @@ describe('delivery ids', () => {
 describe('GitLab secret token', () => {
   it.each([
     [{ 'x-gitlab-token': 'gl-token', 'idempotency-key': 'idem-1' }, ['gl-token'], { ok: true, deliveryId: 'idem-1' }],
-    [{ 'x-gitlab-token': 'gl-token', 'x-gitlab-event-uuid': 'uuid-1' }, ['old', 'gl-token'], { ok: true, deliveryId: 'uuid-1' }],
+    [
+      { 'x-gitlab-token': 'gl-token', 'x-gitlab-event-uuid': 'uuid-1' },
+      ['old', 'gl-token'],
+      { ok: true, deliveryId: 'uuid-1' },
+    ],
     [{ 'x-gitlab-token': 'gl-tokenx' }, ['gl-token'], { ok: false }],
     [{ 'x-gitlab-token': 'gl-toke' }, ['gl-token'], { ok: false }],
     [{}, ['gl-token'], { ok: false }],
@@ -252,7 +256,7 @@ describe('Alertmanager authorization', () => {
   const body = Buffer.from('{"version":"4","alerts":[]}');
   const base = (auth: 'bearer' | 'basic', authorization: string | undefined, secrets: string[]): WebhookRequest => ({
     sourceId: 'am',
-    spec: { provider: 'alertmanager', secrets, alertmanager: { auth } } as WebhookSourceSpecDto,
+    spec: { provider: 'alertmanager', secrets, alertmanager: { auth } },
     secrets,
     signingSecrets: [],
     headers: authorization === undefined ? {} : { authorization },

@@ -73,7 +73,10 @@ export const slackProvider: ProviderHandler = {
     const type = asString(payload['type']) ?? 'unknown';
     const out = emptyNormalized();
     if (type === 'url_verification') {
-      out.reply = { contentType: 'application/json', body: JSON.stringify({ challenge: asString(payload['challenge']) ?? '' }) };
+      out.reply = {
+        contentType: 'application/json',
+        body: JSON.stringify({ challenge: asString(payload['challenge']) ?? '' }),
+      };
       return out;
     }
     const user = asRecord(payload['user']);

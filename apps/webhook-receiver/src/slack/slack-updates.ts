@@ -63,7 +63,9 @@ export class SlackUpdates {
   async remember(updatesToMake: PlannedSlackUpdate[], now: number): Promise<void> {
     for (const u of updatesToMake) {
       if (!this.allowedUrl.test(u.responseUrl)) {
-        this.logger.warn(`response_url of alert ${u.alertId} does not match WEBHOOK_SLACK_RESPONSE_URL_PATTERN; no update`);
+        this.logger.warn(
+          `response_url of alert ${u.alertId} does not match WEBHOOK_SLACK_RESPONSE_URL_PATTERN; no update`,
+        );
         continue;
       }
       await this.pending.updateOne(

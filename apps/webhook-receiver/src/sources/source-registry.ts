@@ -1,11 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import {
-  WEBHOOK_SOURCE_KIND,
-  WebhookSourceSpecDto,
-  describeFieldErrors,
-  validateContract,
-} from '@airis/contracts';
+import { WEBHOOK_SOURCE_KIND, WebhookSourceSpecDto, describeFieldErrors, validateContract } from '@airis/contracts';
 import { ConfigStore } from '@airis/config-store';
 import { gauge } from '@airis/observability';
 import { SecretBox } from '@airis/security';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { pollUntil } from '@airis/testing';
+import { processEnvironment } from '@airis/config';
 
 /** A server the harness started (Alertmanager, MLflow): its output tail for failure messages. */
 export interface ExternalProcess {
@@ -11,7 +11,7 @@ export interface ExternalProcess {
 /** Starts `command` and keeps the last 20 kB of its output; `stop` ends it (SIGTERM, then SIGKILL). */
 export function startProcess(command: string, args: string[], env: Record<string, string> = {}): ExternalProcess {
   const child = spawn(command, args, {
-    env: { ...process.env, ...env },
+    env: { ...processEnvironment(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -34,22 +34,25 @@ export function startProcess(command: string, args: string[], env: Record<string
   };
 }
 
-/** Polls an HTTP URL until it answers 2xx; fails early with the output if the process died. */
+/**
+ * Polls an HTTP URL until it answers 2xx; fails early with the output if the process died.
+ * (A loop of its own: this file is not a spec, so it may not import the test harness.)
+ */
 export async function waitForHttp(process: ExternalProcess, url: string, timeoutMs: number): Promise<void> {
-  await pollUntil(
-    async () => {
-      if (process.child.exitCode !== null) {
-        throw new Error(`process exited with ${process.child.exitCode}:\n${process.output()}`);
-      }
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-        return response.ok;
-      } catch {
-        return false;
-      }
-    },
-    { timeoutMs, intervalMs: 500, description: `${url} to answer` },
-  ).catch((error: unknown) => {
-    throw new Error(`${(error as Error).message}\n--- output ---\n${process.output()}`);
-  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (process.child.exitCode !== null) {
+      throw new Error(`process exited with ${process.child.exitCode}:\n${process.output()}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${url} did not answer within ${timeoutMs} ms\n--- output ---\n${process.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

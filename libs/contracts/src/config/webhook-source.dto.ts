@@ -49,7 +49,7 @@ function isSecretValue(value: unknown): boolean {
   const v = value as Record<string, unknown>;
   return (
     v['$sealed'] === 'aes-256-gcm' &&
-    ['kid', 'iv', 'tag', 'data'].every((k) => typeof v[k] === 'string' && (v[k] as string).length > 0)
+    ['kid', 'iv', 'tag', 'data'].every((k) => typeof v[k] === 'string' && v[k].length > 0)
   );
 }
 
@@ -129,7 +129,9 @@ export class GenericHmacOptionsDto {
 
   @IsOptional()
   @Matches(HEADER_NAME, { message: 'event_type_header must be an HTTP header name' })
-  @JSONSchema({ description: 'Header naming the event type (e.g. X-Jenkins-Event). Default: body field "event_type" or "webhook".' })
+  @JSONSchema({
+    description: 'Header naming the event type (e.g. X-Jenkins-Event). Default: body field "event_type" or "webhook".',
+  })
   event_type_header?: string;
 }
 
@@ -216,7 +218,9 @@ export class WebhookSourceSpecDto {
   @IsInt()
   @Min(1)
   @Max(26_214_400)
-  @JSONSchema({ description: 'Largest body accepted from this source, bytes (413 beyond). Default: the service limit.' })
+  @JSONSchema({
+    description: 'Largest body accepted from this source, bytes (413 beyond). Default: the service limit.',
+  })
   max_body_bytes?: number;
 
   @IsOptional()
