@@ -10,7 +10,7 @@ const request = (
   spec: Partial<WebhookSourceSpecDto> = {},
 ): WebhookRequest => ({
   sourceId: 'src-1',
-  spec: { provider, secrets: ['x'], ...spec } as WebhookSourceSpecDto,
+  spec: { provider, secrets: ['x'], ...spec },
   secrets: ['x'],
   signingSecrets: [],
   headers: { 'content-type': 'application/json', ...headers },
