@@ -6,6 +6,7 @@ import { ConfigStore } from '@airis/config-store';
 import { SecretBox } from '@airis/security';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, pollUntil } from '@airis/testing';
+import { DeliveryStore } from './deliveries/delivery.store';
 import { webhookReceiverService } from './service';
 
 /*
@@ -417,5 +418,61 @@ describe('webhook receiver', () => {
     // Secrets are redacted in what is kept, so also in what a replay publishes.
     expect(JSON.stringify(replayed[1])).not.toContain('tok-123');
     expect(JSON.stringify(replayed[0])).toContain('tok-123');
+  });
+
+  it('refuses bodies over the source limit (413) and over the service limit before reading them', async () => {
+    await putSource('gen-small', { provider: 'generic-hmac', secrets: ['k'], max_body_bytes: 64 });
+    const big = JSON.stringify({ event_type: 'x', pad: 'y'.repeat(100) });
+    const r = await post('gen-small', big, { 'x-signature': createHmac('sha256', 'k').update(big).digest('hex') });
+    expect(r.status).toBe(413);
+    const huge = 'z'.repeat(5_242_880 + 1);
+    const h = await post('gen-small', huge, { 'x-signature': 'whatever' });
+    expect(h.status).toBe(413);
+  });
+
+  it('dedup survives a restart: a delivery accepted before is a duplicate after', async () => {
+    await putSource('gh-restart', { provider: 'github', secrets: ['rs'] });
+    const body = workflowRun('acme/restart', 'once');
+    expect((await post('gh-restart', body, github('rs', body, 'restart-1'))).json).toMatchObject({
+      status: 'accepted',
+    });
+    await service.close();
+    service = await startService(
+      webhookReceiverService(
+        ctx.serviceEnv({ AIRIS_MASTER_KEY: masterKey, WEBHOOK_SLACK_RESPONSE_URL_PATTERN: '^http://127\\.0\\.0\\.1:' }),
+      ),
+    );
+    // The source comes back from airis.config.v1, the delivery record from MongoDB.
+    const again = await post('gh-restart', body, github('rs', body, 'restart-1'));
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ status: 'duplicate', delivery_id: 'restart-1' });
+    const marker = workflowRun('acme/restart', 'later');
+    expect((await post('gh-restart', marker, github('rs', marker, 'restart-2'))).status).toBe(200);
+    await pollUntil(() => eventsOf('github-acme/restart').length >= 2);
+    expect(eventsOf('github-acme/restart')).toHaveLength(2);
+  });
+
+  it('delivery claims: concurrent retry waits, a crashed claim is taken over after its lease, expired records are swept', async () => {
+    const store = service.app.get(DeliveryStore);
+    const claim = (now: number): Promise<string> =>
+      store.claim({
+        sourceId: 'lease',
+        provider: 'github',
+        deliveryId: 'd1',
+        headers: {},
+        body: Buffer.from('{}'),
+        now,
+      });
+    const t0 = Date.now();
+    expect(await claim(t0)).toBe('claimed');
+    expect(await claim(t0 + 1000)).toBe('in_progress');
+    expect(await claim(t0 + 31_000)).toBe('claimed'); // lease (30 s) ran out: the first attempt crashed
+    await store.accept('lease', 'd1');
+    expect(await claim(t0 + 60_000)).toBe('duplicate');
+    // Past the retention (7 days) the record is gone for the sweeper and absent for a claim.
+    const later = t0 + 8 * 24 * 3_600_000;
+    expect(await store.sweep(new Date(later))).toBeGreaterThanOrEqual(1);
+    expect(await store.find('lease/d1')).toBeNull();
+    expect(await claim(later)).toBe('claimed');
   });
 });
