@@ -52,7 +52,13 @@ export const githubProvider: ProviderHandler = {
   normalize(request: WebhookRequest): Normalized {
     const event = header(request, 'x-github-event');
     if (!event) throw new PayloadError('missing_header', 'X-GitHub-Event header missing', 'X-GitHub-Event');
-    const body = parseJsonObject(request.body);
+    // GitHub's "application/x-www-form-urlencoded" content type sends the JSON as `payload=`.
+    const form = (header(request, 'content-type') ?? '').includes('application/x-www-form-urlencoded');
+    const body = parseJsonObject(
+      form
+        ? Buffer.from(new URLSearchParams(request.body.toString('utf8')).get('payload') ?? '', 'utf8')
+        : request.body,
+    );
     const out = emptyNormalized();
     const repo = asRecord(body['repository']);
     const repoName = asString(repo?.['full_name']) ?? 'unknown';

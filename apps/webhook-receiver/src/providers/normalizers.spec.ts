@@ -96,6 +96,17 @@ describe('normalisation', () => {
     });
   });
 
+  it('GitHub form-encoded deliveries carry the JSON in payload', () => {
+    const json = JSON.stringify({ ref: 'refs/heads/main', commits: [{}, {}], repository: { full_name: 'a/b' } });
+    const out = normalize(
+      request('github', new URLSearchParams({ payload: json }).toString(), {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-github-event': 'push',
+      }),
+    );
+    expect(out.events[0]).toMatchObject({ event_type: 'github.push', data: { ref: 'refs/heads/main', commits: 2 } });
+  });
+
   it('GitHub workflow runs that are not completed give no duration metric', () => {
     const run = normalize(
       request(
