@@ -1,4 +1,4 @@
-import { SERVICE_PORTS, loadConfig, processEnvironment } from '@airis/config';
+import { SERVICE_PORTS, ServiceEnv, loadConfig, processEnvironment } from '@airis/config';
 import type { ServiceDefinition } from '@airis/service';
 import { WebhookReceiverModule } from './webhook-receiver.module';
 import { WebhookReceiverEnv } from './webhook-receiver.env';
@@ -12,11 +12,14 @@ export function webhookReceiverService(
   env: Record<string, string | undefined> = processEnvironment(),
 ): ServiceDefinition {
   const settings = loadConfig(WebhookReceiverEnv, env);
+  // The consumer group follows the topic namespace, so instances on different namespaces of one
+  // cluster (parallel test files, shared clusters) never join one group.
+  const namespace = loadConfig(ServiceEnv, env).AIRIS_TOPIC_NAMESPACE;
   return {
     name: 'webhook-receiver',
     defaultPort: SERVICE_PORTS['webhook-receiver'],
     imports: [WebhookReceiverModule.forRoot(settings)],
-    consumer: { topics: ['alerts', 'commands'] },
+    consumer: { topics: ['alerts', 'commands'], groupId: `${namespace}airis.webhook-receiver` },
     bodyLimit: settings.WEBHOOK_BODY_LIMIT_BYTES,
     env,
   };

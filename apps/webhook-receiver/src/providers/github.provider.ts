@@ -14,7 +14,7 @@ import {
   parseJsonObject,
   timeMs,
 } from './provider';
-import { importEsm } from './esm-import';
+import { requireEsmPackage } from './esm-package';
 
 type WebhooksMethods = typeof import('@octokit/webhooks-methods');
 
@@ -41,7 +41,7 @@ export const githubProvider: ProviderHandler = {
     if (!/^sha256=[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: 'X-Hub-Signature-256 malformed' };
     const payload = request.body.toString('utf8');
     if (payload.length === 0) return { ok: false, reason: 'empty body' };
-    const { verify } = await importEsm<WebhooksMethods>('@octokit/webhooks-methods');
+    const { verify } = requireEsmPackage<WebhooksMethods>('@octokit/webhooks-methods');
     let matched = false;
     for (const secret of request.secrets) if (await verify(secret, payload, signature)) matched = true;
     if (!matched) return { ok: false, reason: 'signature mismatch' };
