@@ -11,7 +11,6 @@ import { ConfigStore } from '@airis/config-store';
 import { startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { webhookReceiverService } from '../apps/webhook-receiver/src/service';
-import { waitForTopicLeaders } from '../apps/webhook-receiver/src/test-support/topics-ready';
 
 const ROUNDS = 3;
 const DURATION_S = 3;
@@ -32,7 +31,6 @@ const median = (values: number[]): number => {
 async function main(): Promise<void> {
   const ctx = createTestContext('bench-webhook');
   await ctx.createTopics();
-  await waitForTopicLeaders(ctx.kafka, [ctx.topics.of('config'), ctx.topics.of('alerts'), ctx.topics.of('commands')]);
   const service = await startService(
     webhookReceiverService(
       ctx.serviceEnv({ LOG_LEVEL: 'silent', AIRIS_MASTER_KEY: randomBytes(32).toString('base64') }),

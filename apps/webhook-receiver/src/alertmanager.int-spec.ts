@@ -6,7 +6,6 @@ import { SecretBox } from '@airis/security';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
 import { webhookReceiverService } from './service';
-import { waitForTopicLeaders } from './test-support/topics-ready';
 import { type ExternalProcess, startProcess, waitForHttp } from './test-support/external-process';
 
 /*
@@ -27,8 +26,6 @@ describe('Alertmanager → webhook receiver', () => {
   beforeAll(async () => {
     ctx = createTestContext('wh-alertmanager');
     await ctx.createTopics();
-    await waitForTopicLeaders(ctx.kafka, [ctx.topics.of('config'), ctx.topics.of('alerts'), ctx.topics.of('commands')]);
-    await waitForTopicLeaders(ctx.kafka, [ctx.topics.of('config'), ctx.topics.of('alerts'), ctx.topics.of('commands')]);
     service = await startService(
       webhookReceiverService(ctx.serviceEnv({ AIRIS_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') })),
     );

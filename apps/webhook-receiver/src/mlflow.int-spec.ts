@@ -7,7 +7,6 @@ import { SecretBox } from '@airis/security';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
 import { webhookReceiverService } from './service';
-import { waitForTopicLeaders } from './test-support/topics-ready';
 import { type ExternalProcess, startProcess, waitForHttp } from './test-support/external-process';
 
 /*
@@ -39,8 +38,6 @@ describe('MLflow webhooks → webhook receiver', () => {
   beforeAll(async () => {
     ctx = createTestContext('wh-mlflow');
     await ctx.createTopics();
-    await waitForTopicLeaders(ctx.kafka, [ctx.topics.of('config'), ctx.topics.of('alerts'), ctx.topics.of('commands')]);
-    await waitForTopicLeaders(ctx.kafka, [ctx.topics.of('config'), ctx.topics.of('alerts'), ctx.topics.of('commands')]);
     const port = await freePort();
     mlflowUrl = `http://127.0.0.1:${port}`;
     // Started first: it takes 20-40 s, the service starts meanwhile.

@@ -8,7 +8,6 @@ import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, pollUntil } from '@airis/testing';
 import { DeliveryStore } from './deliveries/delivery.store';
 import { webhookReceiverService } from './service';
-import { waitForTopicLeaders } from './test-support/topics-ready';
 
 /*
  * The receiver on the real broker and FerretDB: sources from airis.config.v1, verified
@@ -96,8 +95,6 @@ describe('webhook receiver', () => {
   beforeAll(async () => {
     ctx = createTestContext('webhook-receiver');
     await ctx.createTopics();
-    await waitForTopicLeaders(ctx.kafka, [ctx.topics.of('config'), ctx.topics.of('alerts'), ctx.topics.of('commands')]);
-    await waitForTopicLeaders(ctx.kafka, [ctx.topics.of('config'), ctx.topics.of('alerts'), ctx.topics.of('commands')]);
     slackServer = createServer((req: IncomingMessage, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { ConfigRecordDto, validateContract } from '@airis/contracts';
 import { KAFKA_CLIENT, KAFKA_OPTIONS, KafkaProducer, TopicNames, type KafkaModuleOptions } from '@airis/kafka';
 import { ReadinessRegistry, counter } from '@airis/observability';
-import { AppError } from '@airis/resilience';
+import { AppError, backoffDelay, sleep } from '@airis/resilience';
 import type { Consumer, Kafka } from 'kafkajs';
 import { CONFIG_STORE_OPTIONS, type ConfigStoreOptions } from './config-store.options';
 
@@ -72,15 +72,7 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
         detail: `${this.resources.size} resource(s), offset ${this.appliedOffset}`,
       }),
     );
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let end: number;
-    try {
-      const offsets = await admin.fetchTopicOffsets(this.topic);
-      end = Math.max(...offsets.map((o) => Number(o.high)), 0);
-    } finally {
-      await admin.disconnect();
-    }
+    const end = await this.endOffset();
     const caughtUp = this.waitForOffset(end - 1);
     const consumer = this.kafka.consumer({
       groupId: `airis.config.${this.kafkaOptions.clientId}.${randomUUID()}`,
@@ -99,6 +91,31 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
     await caughtUp;
     this.caughtUp = true;
     this.logger.log(`configuration loaded: ${this.resources.size} resource(s) up to offset ${end}`);
+  }
+
+  /**
+   * The topic's end at start-up. A topic created moments ago (first start, a busy broker) can
+   * answer NOT_LEADER_FOR_PARTITION or UNKNOWN_TOPIC_OR_PARTITION for a while: retriable errors
+   * are retried with backoff for up to a minute, anything else fails the start.
+   */
+  private async endOffset(): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const offsets = await admin.fetchTopicOffsets(this.topic);
+          return Math.max(...offsets.map((o) => Number(o.high)), 0);
+        } catch (error) {
+          const retriable = (error as { retriable?: boolean }).retriable === true;
+          if (!retriable || attempt >= 12) throw error;
+          this.logger.warn(`end of ${this.topic} not readable yet (${(error as Error).message}), retrying`);
+          await sleep(backoffDelay(attempt, { initialMs: 250, multiplier: 2, maxMs: 5000 }) + 250);
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
