@@ -7,3 +7,6 @@ export * from './envelope';
 export * from './json-schema';
 export * from './topics';
 export * from './validation';
+export * from './config/api-key.dto';
+export * from './config/webhook-subscription.dto';
+export * from './config/registry';
