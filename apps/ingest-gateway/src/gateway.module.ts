@@ -25,13 +25,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ConfigStoreModule.forRoot({ kinds: [API_KEY_KIND, ...CONFIG_KINDS.map((k) => k.kind)] })],
-      controllers: [
-        IngestController,
-        OtlpController,
-        RemoteWriteController,
-        ApiKeysController,
-        ...configControllers(),
-      ],
+      controllers: [IngestController, OtlpController, RemoteWriteController, ApiKeysController, ...configControllers()],
       providers: [
         { provide: GATEWAY_ENV, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

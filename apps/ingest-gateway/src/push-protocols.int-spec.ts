@@ -9,6 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
+import { topicsReady } from './testing/topics-ready';
 import { gatewayService } from './service';
 
 /*
@@ -39,6 +40,7 @@ function samples(source: string) {
 beforeAll(async () => {
   ctx = createTestContext('gateway-push');
   await ctx.createTopics();
+  await topicsReady(ctx);
   gw = await startService(gatewayService(ctx.serviceEnv({ AIRIS_BOOTSTRAP_ADMIN_KEY: ADMIN })));
   metrics = await ctx.collect('metrics');
   const res = await fetch(`${gw.url}/api/v1/api-keys`, {
@@ -74,7 +76,11 @@ async function exportWith(exporter: PushMetricExporter, service: string): Promis
 function expectOtelSamples(service: string): void {
   const all = samples(service);
   const counter = all.find((m) => m.name === 'inference_requests');
-  expect(counter).toMatchObject({ value: 5, unit: '{request}', tags: { model: 'resnet', 'service.name': service, 'deployment.environment': 'test' } });
+  expect(counter).toMatchObject({
+    value: 5,
+    unit: '{request}',
+    tags: { model: 'resnet', 'service.name': service, 'deployment.environment': 'test' },
+  });
   expect(all.find((m) => m.name === 'gpu_utilization')).toMatchObject({ value: 87.5, tags: { gpu: '0' } });
   expect(all.find((m) => m.name === 'inference_latency_count')?.value).toBe(3);
   expect(all.find((m) => m.name === 'inference_latency_sum')?.value).toBe(555);
@@ -174,7 +180,11 @@ describe('Prometheus remote write', () => {
     const r = await fetch(`${gw.url}/api/v1/prometheus/write`, {
       method: 'POST',
       body: Buffer.from('definitely not snappy'),
-      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', authorization: `Bearer ${key}` },
+      headers: {
+        'content-type': 'application/x-protobuf',
+        'content-encoding': 'snappy',
+        authorization: `Bearer ${key}`,
+      },
     });
     expect(r.status).toBe(400);
   });

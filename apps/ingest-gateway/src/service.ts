@@ -10,8 +10,10 @@ import { setupOpenApi } from './openapi';
 /** Registers the body types of the ingest routes besides JSON: NDJSON text and protobuf bytes. */
 export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): void {
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addContentTypeParser(NDJSON, { parseAs: 'string', bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (_req, body, done) =>
-    done(null, body),
+  fastify.addContentTypeParser(
+    NDJSON,
+    { parseAs: 'string', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },
+    (_req, body, done) => done(null, body),
   );
   fastify.addContentTypeParser(
     ['application/x-protobuf', 'application/protobuf'],

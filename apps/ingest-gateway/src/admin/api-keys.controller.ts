@@ -3,7 +3,20 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { ConfigResource } from '@airis/config-store';
 import type { ApiKeySpecDto } from '@airis/contracts';
 import { API_KEY_SCOPES, AuditLog, type ApiKeyScope } from '@airis/security';
-import { IsArray, ArrayMinSize, ArrayUnique, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  ArrayMinSize,
+  ArrayUnique,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { Type } from 'class-transformer';
 import type { FastifyRequest } from 'fastify';
 import { validateContract } from '@airis/contracts';
@@ -64,7 +77,10 @@ const KEY_SCHEMA = {
     id: { type: 'string' as const },
     name: { type: 'string' as const },
     scopes: { type: 'array' as const, items: { type: 'string' as const, enum: [...API_KEY_SCOPES] } },
-    rate_limit: { type: 'object' as const, properties: { per_second: { type: 'integer' as const }, burst: { type: 'integer' as const } } },
+    rate_limit: {
+      type: 'object' as const,
+      properties: { per_second: { type: 'integer' as const }, burst: { type: 'integer' as const } },
+    },
     created_at: { type: 'integer' as const },
     revoked_at: { type: 'integer' as const },
   },
@@ -84,7 +100,10 @@ export class ApiKeysController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an API key', description: 'The response holds the key; it is stored hashed and never shown again.' })
+  @ApiOperation({
+    summary: 'Create an API key',
+    description: 'The response holds the key; it is stored hashed and never shown again.',
+  })
   @ApiBody({
     schema: {
       type: 'object',
@@ -96,22 +115,39 @@ export class ApiKeysController {
       },
     },
   })
-  @ApiResponse({ status: 201, description: 'Created', schema: { ...KEY_SCHEMA, properties: { ...KEY_SCHEMA.properties, key: { type: 'string' } } } })
+  @ApiResponse({
+    status: 201,
+    description: 'Created',
+    schema: { ...KEY_SCHEMA, properties: { ...KEY_SCHEMA.properties, key: { type: 'string' } } },
+  })
   @ApiResponse({ status: 400, description: 'Invalid', schema: ERROR_SCHEMA })
   async create(@Body() body: unknown, @Req() req: FastifyRequest): Promise<ApiKeyView & { key: string }> {
     const input = validateContract(CreateApiKeyInput, body);
     if (!input.ok) throw ApiError.badRequest('invalid API key request', input.errors);
     const actor = `api-key:${principalOf(req).keyId}`;
     const { key, resource } = await this.keys.create(
-      { name: input.value.name, scopes: input.value.scopes, ...(input.value.rate_limit ? { rate_limit: { ...input.value.rate_limit } } : {}) },
+      {
+        name: input.value.name,
+        scopes: input.value.scopes,
+        ...(input.value.rate_limit ? { rate_limit: { ...input.value.rate_limit } } : {}),
+      },
       actor,
     );
-    this.audit.recordInBackground({ actor, action: 'api-key.create', outcome: 'success', target: `api-key:${resource.id}` });
+    this.audit.recordInBackground({
+      actor,
+      action: 'api-key.create',
+      outcome: 'success',
+      target: `api-key:${resource.id}`,
+    });
     return { ...view(resource), key };
   }
 
   @Get()
-  @ApiResponse({ status: 200, description: 'Every key (never the key itself)', schema: { type: 'object', properties: { items: { type: 'array', items: KEY_SCHEMA } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'Every key (never the key itself)',
+    schema: { type: 'object', properties: { items: { type: 'array', items: KEY_SCHEMA } } },
+  })
   list(): { items: ApiKeyView[] } {
     return { items: this.keys.list().map(view) };
   }
@@ -125,7 +161,10 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke an API key', description: 'Every replica refuses it once the config record reaches it.' })
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description: 'Every replica refuses it once the config record reaches it.',
+  })
   @ApiResponse({ status: 200, description: 'Revoked', schema: KEY_SCHEMA })
   async revoke(@Param('id') id: string, @Req() req: FastifyRequest): Promise<ApiKeyView> {
     const actor = `api-key:${principalOf(req).keyId}`;

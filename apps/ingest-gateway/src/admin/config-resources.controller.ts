@@ -20,7 +20,8 @@ const RESOURCE_SCHEMA = {
 
 /** One admin CRUD controller per registry kind (`/api/v1/<path>`); `admin` to write, `read` to read. */
 function controllerFor(entry: ConfigKindEntry): Type {
-  const bodySchema = entry.kind === 'webhook-subscription' ? WEBHOOK_SCHEMA : { type: 'object' as const, additionalProperties: true };
+  const bodySchema =
+    entry.kind === 'webhook-subscription' ? WEBHOOK_SCHEMA : { type: 'object' as const, additionalProperties: true };
   const tag = entry.path.replace('/', '-');
 
   @ApiTags(tag)
@@ -33,7 +34,10 @@ function controllerFor(entry: ConfigKindEntry): Type {
     @Post()
     @HttpCode(201)
     @RequireScope('admin')
-    @ApiOperation({ summary: `Create ${entry.description.toLowerCase()}`, description: `Config kind \`${entry.kind}\` on airis.config.v1.` })
+    @ApiOperation({
+      summary: `Create ${entry.description.toLowerCase()}`,
+      description: `Config kind \`${entry.kind}\` on airis.config.v1.`,
+    })
     @ApiBody({ schema: bodySchema })
     @ApiResponse({ status: 201, description: 'Created', schema: RESOURCE_SCHEMA })
     @ApiResponse({ status: 400, description: 'Invalid configuration', schema: ERROR_SCHEMA })
@@ -44,7 +48,11 @@ function controllerFor(entry: ConfigKindEntry): Type {
     @Get()
     @RequireScope('read')
     @ApiOperation({ summary: `List ${entry.description.toLowerCase()}` })
-    @ApiResponse({ status: 200, description: 'All resources', schema: { type: 'object', properties: { items: { type: 'array', items: RESOURCE_SCHEMA } } } })
+    @ApiResponse({
+      status: 200,
+      description: 'All resources',
+      schema: { type: 'object', properties: { items: { type: 'array', items: RESOURCE_SCHEMA } } },
+    })
     list(): { items: ResourceView[] } {
       return { items: this.resources.list(entry) };
     }
@@ -61,7 +69,10 @@ function controllerFor(entry: ConfigKindEntry): Type {
     @Put(':id')
     @RequireScope('admin')
     @ApiParam({ name: 'id' })
-    @ApiOperation({ summary: 'Create or replace', description: 'Secret fields omitted or sent back as "********" keep their stored value.' })
+    @ApiOperation({
+      summary: 'Create or replace',
+      description: 'Secret fields omitted or sent back as "********" keep their stored value.',
+    })
     @ApiBody({ schema: bodySchema })
     @ApiResponse({ status: 200, description: 'Stored', schema: RESOURCE_SCHEMA })
     @ApiResponse({ status: 400, description: 'Invalid configuration', schema: ERROR_SCHEMA })

@@ -73,7 +73,10 @@ export class ConfigResourcesService {
   }
 
   private validate(entry: ConfigKindEntry, body: unknown, previous?: Json): Json {
-    if (!isObject(body)) throw ApiError.badRequest('the body must be a JSON object', [{ field: '', messages: ['body must be a JSON object'] }]);
+    if (!isObject(body))
+      throw ApiError.badRequest('the body must be a JSON object', [
+        { field: '', messages: ['body must be a JSON object'] },
+      ]);
     // Redacted or omitted secrets on replace stand for the stored (sealed) value.
     const candidate: Json = structuredClone(body);
     if (previous) {
@@ -113,7 +116,8 @@ export class ConfigResourcesService {
 
   private view(entry: ConfigKindEntry, r: ConfigResource): ResourceView {
     const spec = structuredClone(r.spec);
-    for (const path of this.secretPaths(entry, spec)) if (getPath(spec, path) !== undefined) setPath(spec, path, REDACTED);
+    for (const path of this.secretPaths(entry, spec))
+      if (getPath(spec, path) !== undefined) setPath(spec, path, REDACTED);
     // Sealed values anywhere (e.g. written by the CLI) are never shown either.
     const scrub = (v: unknown): unknown => {
       if (isSealed(v)) return REDACTED;

@@ -13,7 +13,8 @@ const logger = new Logger('http');
 
 /** Maps anything thrown at the HTTP edge to `{error: {code, message, fields?}}`; never a stack trace. */
 export function toErrorResponse(error: unknown): { status: number; body: unknown; headers: Record<string, string> } {
-  if (error instanceof ApiError) return { status: error.getStatus(), body: error.getResponse(), headers: error.headers };
+  if (error instanceof ApiError)
+    return { status: error.getStatus(), body: error.getResponse(), headers: error.headers };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return { status, body: { error: { code: codeOf(status), message: error.message } }, headers: {} };

@@ -9,7 +9,11 @@ export const METRIC_BATCH_SCHEMA: SchemaObject = {
   additionalProperties: false,
   properties: {
     id: { type: 'string', maxLength: 128, description: 'Optional producer-chosen id; the CloudEvents id downstream.' },
-    timestamp: { type: 'integer', minimum: 0, description: 'Unix timestamp in milliseconds; receipt time when absent.' },
+    timestamp: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Unix timestamp in milliseconds; receipt time when absent.',
+    },
     source: { type: 'string', minLength: 1, maxLength: 256, description: 'Source system identifier' },
     metrics: {
       type: 'array',
@@ -71,7 +75,11 @@ export const INGEST_RESPONSE_SCHEMA: SchemaObject = {
     status: { type: 'string', enum: ['accepted', 'partial'] },
     accepted: { type: 'integer' },
     rejected: { type: 'integer' },
-    ids: { type: 'array', items: { type: 'string', nullable: true }, description: 'CloudEvents id per item (null if rejected)' },
+    ids: {
+      type: 'array',
+      items: { type: 'string', nullable: true },
+      description: 'CloudEvents id per item (null if rejected)',
+    },
     errors: {
       type: 'array',
       items: {

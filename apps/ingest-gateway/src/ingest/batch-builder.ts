@@ -11,7 +11,14 @@ export class BatchBuilder {
   private readonly order: MetricBatchDto[] = [];
   skipped = 0;
 
-  add(source: string, timestamp: number, name: string, value: number, unit: string | undefined, tags: Record<string, string>): void {
+  add(
+    source: string,
+    timestamp: number,
+    name: string,
+    value: number,
+    unit: string | undefined,
+    tags: Record<string, string>,
+  ): void {
     if (!Number.isFinite(value) || name.length === 0) {
       this.skipped++;
       return;

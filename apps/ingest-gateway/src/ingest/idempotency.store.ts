@@ -21,9 +21,7 @@ interface IdempotencyDoc {
 }
 
 export type IdempotencyLookup =
-  | { found: false }
-  | { found: true; matches: true; response: StoredResponse }
-  | { found: true; matches: false };
+  { found: false } | { found: true; matches: true; response: StoredResponse } | { found: true; matches: false };
 
 /**
  * Responses of acked requests that carried an `Idempotency-Key`, per API key, for

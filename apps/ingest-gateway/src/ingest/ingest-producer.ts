@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-  Optional,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { ServiceEnv } from '@airis/config';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from '@airis/kafka';
 import { ReadinessRegistry, counter, histogram } from '@airis/observability';
@@ -29,7 +22,10 @@ interface Pending {
 }
 
 const sendDuration = histogram('airis_gateway_kafka_send_seconds', 'Duration of one coalesced Kafka send');
-const unavailable = counter('airis_gateway_kafka_unavailable_total', 'Requests answered 503: Kafka did not ack in time');
+const unavailable = counter(
+  'airis_gateway_kafka_unavailable_total',
+  'Requests answered 503: Kafka did not ack in time',
+);
 
 /**
  * The ingest write path: an idempotent kafkajs producer (acks=all) of its own, with the records
@@ -119,7 +115,9 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         unavailable.inc();
-        reject(AppError.transient('kafka_unavailable', `Kafka did not ack within ${this.config.INGEST_ACK_TIMEOUT_MS} ms`));
+        reject(
+          AppError.transient('kafka_unavailable', `Kafka did not ack within ${this.config.INGEST_ACK_TIMEOUT_MS} ms`),
+        );
       }, this.config.INGEST_ACK_TIMEOUT_MS);
     });
     try {

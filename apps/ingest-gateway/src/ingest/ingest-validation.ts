@@ -99,7 +99,8 @@ export function validateMetricBatch(body: unknown): Validated<MetricBatchDto> {
       }
       checkUnknown(errors, p, m, METRIC_FIELDS);
       checkString(errors, `${p}.name`, name, LIMITS.name, true);
-      if (typeof value !== 'number' || !Number.isFinite(value)) push(errors, `${p}.value`, `${p}.value must be a finite number`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        push(errors, `${p}.value`, `${p}.value must be a finite number`);
       if (unit !== undefined && (typeof unit !== 'string' || unit.length > 64)) {
         push(errors, `${p}.unit`, `${p}.unit must be a string of at most 64 characters`);
       }

@@ -19,15 +19,27 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function errorResponses(): MethodDecorator {
   const all = [
-    ApiResponse({ status: 207, description: 'Batch partly accepted: valid items written, invalid ones listed by index', schema: INGEST_RESPONSE_SCHEMA }),
+    ApiResponse({
+      status: 207,
+      description: 'Batch partly accepted: valid items written, invalid ones listed by index',
+      schema: INGEST_RESPONSE_SCHEMA,
+    }),
     ApiResponse({ status: 400, description: 'Invalid request format (field-level errors)', schema: ERROR_SCHEMA }),
     ApiResponse({ status: 401, description: 'Authentication required', schema: ERROR_SCHEMA }),
     ApiResponse({ status: 403, description: 'The key lacks the ingest scope', schema: ERROR_SCHEMA }),
     ApiResponse({ status: 413, description: 'Body above the size limit', schema: ERROR_SCHEMA }),
-    ApiResponse({ status: 415, description: 'Content type other than application/json or application/x-ndjson', schema: ERROR_SCHEMA }),
+    ApiResponse({
+      status: 415,
+      description: 'Content type other than application/json or application/x-ndjson',
+      schema: ERROR_SCHEMA,
+    }),
     ApiResponse({ status: 422, description: 'Idempotency-Key reused with a different body', schema: ERROR_SCHEMA }),
     ApiResponse({ status: 429, description: 'Rate limit exceeded (Retry-After)', schema: ERROR_SCHEMA }),
-    ApiResponse({ status: 503, description: 'Kafka did not acknowledge in time; retry after Retry-After with the same Idempotency-Key', schema: ERROR_SCHEMA }),
+    ApiResponse({
+      status: 503,
+      description: 'Kafka did not acknowledge in time; retry after Retry-After with the same Idempotency-Key',
+      schema: ERROR_SCHEMA,
+    }),
   ];
   return (target, key, descriptor) => {
     for (const d of all) d(target, key, descriptor);
@@ -48,9 +60,17 @@ export class IngestController {
   @Post('metrics/ingest')
   @HttpCode(200)
   @RequireScope('ingest')
-  @ApiOperation({ summary: 'Ingest metrics data', description: 'One batch `{timestamp, source, metrics[]}`, an array of them, or NDJSON. 200 only once Kafka has acked (acks=all).' })
+  @ApiOperation({
+    summary: 'Ingest metrics data',
+    description:
+      'One batch `{timestamp, source, metrics[]}`, an array of them, or NDJSON. 200 only once Kafka has acked (acks=all).',
+  })
   @ApiConsumes('application/json', NDJSON)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe: same key and body → stored response, no second write' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Makes retries safe: same key and body → stored response, no second write',
+  })
   @ApiBody({ schema: { oneOf: [METRIC_BATCH_SCHEMA, { type: 'array', items: METRIC_BATCH_SCHEMA }] } })
   @ApiResponse({ status: 200, description: 'Metrics ingested successfully', schema: INGEST_RESPONSE_SCHEMA })
   @errorResponses()
@@ -61,7 +81,10 @@ export class IngestController {
   @Post('events/ingest')
   @HttpCode(200)
   @RequireScope('ingest')
-  @ApiOperation({ summary: 'Ingest event data', description: 'One event `{timestamp, event_type, source, severity, data}`, an array of them, or NDJSON.' })
+  @ApiOperation({
+    summary: 'Ingest event data',
+    description: 'One event `{timestamp, event_type, source, severity, data}`, an array of them, or NDJSON.',
+  })
   @ApiConsumes('application/json', NDJSON)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiBody({ schema: { oneOf: [EVENT_SCHEMA, { type: 'array', items: EVENT_SCHEMA }] } })
@@ -81,13 +104,15 @@ export class IngestController {
       const body = request.body;
       batch = Array.isArray(body);
       items = batch ? (body as unknown[]) : [body];
-      if (items.length === 0) throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['array must not be empty'] }]);
+      if (items.length === 0)
+        throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['array must not be empty'] }]);
       hashInput = JSON.stringify(body);
     } else if (contentType === NDJSON) {
       const text = typeof request.body === 'string' ? request.body : '';
       batch = true;
       items = parseNdjson(text);
-      if (items.length === 0) throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['no NDJSON line'] }]);
+      if (items.length === 0)
+        throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['no NDJSON line'] }]);
       hashInput = text;
     } else {
       throw new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
@@ -120,13 +145,21 @@ export class IngestController {
           400,
           'validation_failed',
           'no valid item in the batch',
-          error.errors.flatMap((e) => e.fields.map((f) => ({ ...f, field: `[${e.index}]${f.field ? `.${f.field}` : ''}` }))),
+          error.errors.flatMap((e) =>
+            e.fields.map((f) => ({ ...f, field: `[${e.index}]${f.field ? `.${f.field}` : ''}` })),
+          ),
         );
       }
       if (isKafkaUnavailable(error)) {
-        throw new ApiError(503, 'kafka_unavailable', 'the event store did not acknowledge the write in time; retry with the same Idempotency-Key', undefined, {
-          'retry-after': String(this.runtime.retryAfterSeconds),
-        });
+        throw new ApiError(
+          503,
+          'kafka_unavailable',
+          'the event store did not acknowledge the write in time; retry with the same Idempotency-Key',
+          undefined,
+          {
+            'retry-after': String(this.runtime.retryAfterSeconds),
+          },
+        );
       }
       throw error;
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
+import { topicsReady } from '../testing/topics-ready';
 import { gatewayService } from '../service';
 import { CuttableNetwork } from '../testing/cuttable-network';
 
@@ -39,7 +40,13 @@ async function call(url: string, init: RequestInit & { key?: string } = {}): Pro
   return { status: res.status, headers: res.headers, body };
 }
 
-function postJson(base: string, path: string, payload: unknown, key?: string, extra: Record<string, string> = {}): Promise<Reply> {
+function postJson(
+  base: string,
+  path: string,
+  payload: unknown,
+  key?: string,
+  extra: Record<string, string> = {},
+): Promise<Reply> {
   return call(`${base}${path}`, {
     method: 'POST',
     body: typeof payload === 'string' ? payload : JSON.stringify(payload),
@@ -49,7 +56,12 @@ function postJson(base: string, path: string, payload: unknown, key?: string, ex
 }
 
 async function createKey(scopes: string[], rate?: { per_second: number; burst: number }): Promise<string> {
-  const r = await postJson(gw.url, '/api/v1/api-keys', { name: `k-${scopes.join('-')}`, scopes, ...(rate ? { rate_limit: rate } : {}) }, ADMIN);
+  const r = await postJson(
+    gw.url,
+    '/api/v1/api-keys',
+    { name: `k-${scopes.join('-')}`, scopes, ...(rate ? { rate_limit: rate } : {}) },
+    ADMIN,
+  );
   expect(r.status).toBe(201);
   return r.body['key'] as string;
 }
@@ -65,6 +77,7 @@ const env = (extra: Record<string, string> = {}): Record<string, string> =>
 beforeAll(async () => {
   ctx = createTestContext('gateway-ingest');
   await ctx.createTopics();
+  await topicsReady(ctx);
   gw = await startService(gatewayService(env()));
   metrics = await ctx.collect('metrics');
   events = await ctx.collect('events');
@@ -107,7 +120,13 @@ describe('the seed client payloads, byte for byte', () => {
   });
 
   it('accepts the seed event shape on /api/v1/events/ingest', async () => {
-    const body = { timestamp: 1732248000000, event_type: 'model_deployed', source: 'mlflow', severity: 'info', data: { model: 'churn', version: 7 } };
+    const body = {
+      timestamp: 1732248000000,
+      event_type: 'model_deployed',
+      source: 'mlflow',
+      severity: 'info',
+      data: { model: 'churn', version: 7 },
+    };
     const r = await postJson(gw.url, '/api/v1/events/ingest', body, ingestKey);
     expect(r.status).toBe(200);
     const id = (r.body['ids'] as string[])[0] ?? '';
@@ -127,7 +146,9 @@ describe('batches (partial semantics)', () => {
     const r = await postJson(gw.url, '/api/v1/metrics/ingest', batch, ingestKey);
     expect(r.status).toBe(207);
     expect(r.body).toMatchObject({ status: 'partial', accepted: 2, rejected: 1 });
-    expect(r.body['errors']).toEqual([{ index: 1, fields: [{ field: 'metrics[0].value', messages: [expect.any(String)] }] }]);
+    expect(r.body['errors']).toEqual([
+      { index: 1, fields: [{ field: 'metrics[0].value', messages: [expect.any(String)] }] },
+    ]);
     const ids = r.body['ids'] as (string | null)[];
     expect(ids[1]).toBeNull();
     await pollUntil(() => ids.every((id) => id === null || recordsWithId(metrics, id).length === 1));
@@ -136,7 +157,12 @@ describe('batches (partial semantics)', () => {
   it('takes NDJSON with thousands of metrics, reporting a bad line without dropping the rest', async () => {
     const lines = [];
     for (let i = 0; i < 20; i++) {
-      lines.push(JSON.stringify({ source: 'nd', metrics: Array.from({ length: 100 }, (_, j) => ({ name: `m${j}`, value: i * j })) }));
+      lines.push(
+        JSON.stringify({
+          source: 'nd',
+          metrics: Array.from({ length: 100 }, (_, j) => ({ name: `m${j}`, value: i * j })),
+        }),
+      );
     }
     lines.splice(5, 0, '{not json');
     const r = await call(`${gw.url}/api/v1/metrics/ingest`, {
@@ -159,7 +185,12 @@ describe('batches (partial semantics)', () => {
 
 describe('status codes', () => {
   it('400 with field-level errors and no stack trace', async () => {
-    const r = await postJson(gw.url, '/api/v1/events/ingest', { source: '', event_type: 'x', severity: 'fatal', extra: 1 }, ingestKey);
+    const r = await postJson(
+      gw.url,
+      '/api/v1/events/ingest',
+      { source: '', event_type: 'x', severity: 'fatal', extra: 1 },
+      ingestKey,
+    );
     expect(r.status).toBe(400);
     const fields = ((r.body['error'] as { fields: { field: string }[] }).fields ?? []).map((f) => f.field).sort();
     expect(fields).toEqual(['extra', 'severity', 'source']);
@@ -198,13 +229,21 @@ describe('status codes', () => {
   });
 
   it('413 above the body limit', async () => {
-    const big = { source: 's', metrics: Array.from({ length: 3000 }, (_, i) => ({ name: `metric_${i}`, value: i, unit: 'seconds' })) };
+    const big = {
+      source: 's',
+      metrics: Array.from({ length: 3000 }, (_, i) => ({ name: `metric_${i}`, value: i, unit: 'seconds' })),
+    };
     const r = await postJson(gw.url, '/api/v1/metrics/ingest', big, ingestKey);
     expect(r.status).toBe(413);
   });
 
   it('415 for another content type', async () => {
-    const r = await call(`${gw.url}/api/v1/metrics/ingest`, { method: 'POST', body: 'source=s', headers: { 'content-type': 'text/plain' }, key: ingestKey });
+    const r = await call(`${gw.url}/api/v1/metrics/ingest`, {
+      method: 'POST',
+      body: 'source=s',
+      headers: { 'content-type': 'text/plain' },
+      key: ingestKey,
+    });
     expect(r.status).toBe(415);
     const form = await call(`${gw.url}/api/v1/metrics/ingest`, {
       method: 'POST',
@@ -237,10 +276,17 @@ describe('Idempotency-Key', () => {
     expect(second.status).toBe(200);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body).toEqual(first.body);
-    const other = await postJson(gw.url, '/api/v1/metrics/ingest', { ...body, source: 'other' }, ingestKey, { 'idempotency-key': key });
+    const other = await postJson(gw.url, '/api/v1/metrics/ingest', { ...body, source: 'other' }, ingestKey, {
+      'idempotency-key': key,
+    });
     expect(other.status).toBe(422);
     // A marker acked after both requests on the same partition: once it is there, so would be a duplicate.
-    const marker = await postJson(gw.url, '/api/v1/metrics/ingest', { ...body, metrics: [{ name: 'marker', value: 0 }] }, ingestKey);
+    const marker = await postJson(
+      gw.url,
+      '/api/v1/metrics/ingest',
+      { ...body, metrics: [{ name: 'marker', value: 0 }] },
+      ingestKey,
+    );
     const markerId = (marker.body['ids'] as string[])[0] ?? '';
     await pollUntil(() => recordsWithId(metrics, markerId).length === 1);
     const id = (first.body['ids'] as string[])[0] ?? '';
@@ -255,15 +301,21 @@ describe('Kafka unavailable', () => {
     const cut = await startService({ ...definition, imports: [...(definition.imports ?? []), network.module()] });
     try {
       const body = (n: number) => ({ source: 'outage', metrics: [{ name: 'seq', value: n }] });
-      const before = await postJson(cut.url, '/api/v1/metrics/ingest', body(1), ingestKey, { 'idempotency-key': 'outage-1' });
+      const before = await postJson(cut.url, '/api/v1/metrics/ingest', body(1), ingestKey, {
+        'idempotency-key': 'outage-1',
+      });
       expect(before.status).toBe(200);
 
       network.sever();
-      const during = await postJson(cut.url, '/api/v1/metrics/ingest', body(2), ingestKey, { 'idempotency-key': 'outage-2' });
+      const during = await postJson(cut.url, '/api/v1/metrics/ingest', body(2), ingestKey, {
+        'idempotency-key': 'outage-2',
+      });
       expect(during.status).toBe(503);
       expect(during.headers.get('retry-after')).toBe('2');
       expect((during.body['error'] as { code: string }).code).toBe('kafka_unavailable');
-      const during2 = await postJson(cut.url, '/api/v1/metrics/ingest', body(3), ingestKey, { 'idempotency-key': 'outage-3' });
+      const during2 = await postJson(cut.url, '/api/v1/metrics/ingest', body(3), ingestKey, {
+        'idempotency-key': 'outage-3',
+      });
       expect(during2.status).toBe(503);
 
       network.restore();
@@ -276,7 +328,9 @@ describe('Kafka unavailable', () => {
         acked.push(
           await pollUntil(
             async () => {
-              const r = await postJson(cut.url, '/api/v1/metrics/ingest', body(n), ingestKey, { 'idempotency-key': key });
+              const r = await postJson(cut.url, '/api/v1/metrics/ingest', body(n), ingestKey, {
+                'idempotency-key': key,
+              });
               return r.status === 200 && r;
             },
             { timeoutMs: 90_000, intervalMs: 1000, description: `retry of ${key} acked` },

@@ -34,9 +34,7 @@ export interface IngestItemError {
   fields: FieldError[];
 }
 
-export type IngestOutcome =
-  | { type: 'response'; response: StoredResponse; replayed: boolean }
-  | { type: 'conflict' };
+export type IngestOutcome = { type: 'response'; response: StoredResponse; replayed: boolean } | { type: 'conflict' };
 
 const accepted = counter('airis_gateway_ingested_records_total', 'Records acked by Kafka', ['kind']);
 const rejectedItems = counter('airis_gateway_rejected_items_total', 'Items refused by validation', ['kind']);
@@ -82,7 +80,9 @@ export class IngestUseCase {
     if (running) return { type: 'response', response: await running, replayed: true };
     const previous = await this.idempotency.lookup(command.keyId, idempotencyKey, command.requestHash);
     if (previous.found) {
-      return previous.matches ? { type: 'response', response: previous.response, replayed: true } : { type: 'conflict' };
+      return previous.matches
+        ? { type: 'response', response: previous.response, replayed: true }
+        : { type: 'conflict' };
     }
     const writing = this.write(command);
     this.inFlight.set(slot, writing);
@@ -108,7 +108,14 @@ export class IngestUseCase {
         key: batch.source,
         value: JSON.stringify(batch),
         headers: {
-          ...encodeEnvelope({ id: randomUUID(), source: this.source, type, time, specversion: CE_SPEC_VERSION, contentType: JSON_CONTENT_TYPE }),
+          ...encodeEnvelope({
+            id: randomUUID(),
+            source: this.source,
+            type,
+            time,
+            specversion: CE_SPEC_VERSION,
+            contentType: JSON_CONTENT_TYPE,
+          }),
           ...trace,
           'airis-api-key': keyId,
         },
@@ -154,7 +161,14 @@ export class IngestUseCase {
         key: value.source,
         value: JSON.stringify(value),
         headers: {
-          ...encodeEnvelope({ id, source: this.source, type, time, specversion: CE_SPEC_VERSION, contentType: JSON_CONTENT_TYPE }),
+          ...encodeEnvelope({
+            id,
+            source: this.source,
+            type,
+            time,
+            specversion: CE_SPEC_VERSION,
+            contentType: JSON_CONTENT_TYPE,
+          }),
           ...trace,
           'airis-api-key': command.keyId,
         },
@@ -183,7 +197,8 @@ export class IngestUseCase {
       throw error;
     }
     accepted.inc({ kind: command.kind }, messages.length);
-    if (command.idempotencyKey) await this.remember(command.keyId, command.idempotencyKey, command.requestHash, response);
+    if (command.idempotencyKey)
+      await this.remember(command.keyId, command.idempotencyKey, command.requestHash, response);
     return response;
   }
 

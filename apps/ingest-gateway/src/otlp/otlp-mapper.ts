@@ -66,7 +66,11 @@ export function decodeOtlp(body: Buffer | unknown, binary: boolean): OtlpRequest
     const message = binary
       ? ExportMetricsServiceRequest.decode(body as Buffer)
       : ExportMetricsServiceRequest.fromObject(body as Record<string, unknown>);
-    return ExportMetricsServiceRequest.toObject(message, { longs: Number, defaults: false, arrays: true }) as OtlpRequest;
+    return ExportMetricsServiceRequest.toObject(message, {
+      longs: Number,
+      defaults: false,
+      arrays: true,
+    }) as OtlpRequest;
   } catch (error) {
     throw new OtlpDecodeError(`not an OTLP ExportMetricsServiceRequest: ${(error as Error).message}`);
   }
@@ -79,7 +83,10 @@ function anyToString(v: AnyValue | undefined): string {
   if (v.intValue !== undefined) return String(v.intValue);
   if (v.doubleValue !== undefined) return String(v.doubleValue);
   if (v.arrayValue) return JSON.stringify((v.arrayValue.values ?? []).map(anyToString));
-  if (v.kvlistValue) return JSON.stringify(Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key ?? '', anyToString(kv.value)])));
+  if (v.kvlistValue)
+    return JSON.stringify(
+      Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key ?? '', anyToString(kv.value)])),
+    );
   if (v.bytesValue !== undefined) return String(v.bytesValue);
   return '';
 }

@@ -22,7 +22,11 @@ export class OtlpController {
   @Post('metrics')
   @HttpCode(200)
   @RequireScope('ingest')
-  @ApiOperation({ summary: 'OTLP/HTTP metrics export', description: 'ExportMetricsServiceRequest as application/x-protobuf or application/json; answered once Kafka has acked.' })
+  @ApiOperation({
+    summary: 'OTLP/HTTP metrics export',
+    description:
+      'ExportMetricsServiceRequest as application/x-protobuf or application/json; answered once Kafka has acked.',
+  })
   @ApiConsumes('application/x-protobuf', 'application/json')
   @ApiResponse({ status: 200, description: 'ExportMetricsServiceResponse (same encoding as the request)' })
   @ApiResponse({ status: 400, description: 'Undecodable request', schema: ERROR_SCHEMA })
@@ -38,7 +42,8 @@ export class OtlpController {
     try {
       builder = otlpToBatches(decodeOtlp(request.body, binary));
     } catch (error) {
-      if (error instanceof OtlpDecodeError) throw ApiError.badRequest(error.message, [{ field: '', messages: [error.message] }]);
+      if (error instanceof OtlpDecodeError)
+        throw ApiError.badRequest(error.message, [{ field: '', messages: [error.message] }]);
       throw error;
     }
     try {
@@ -53,11 +58,15 @@ export class OtlpController {
     }
     const partial =
       builder.skipped > 0
-        ? { partialSuccess: { rejectedDataPoints: builder.skipped, errorMessage: 'non-finite values are not ingested' } }
+        ? {
+            partialSuccess: { rejectedDataPoints: builder.skipped, errorMessage: 'non-finite values are not ingested' },
+          }
         : {};
     if (binary) {
       void reply.header('content-type', 'application/x-protobuf');
-      return Buffer.from(ExportMetricsServiceResponse.encode(ExportMetricsServiceResponse.fromObject(partial)).finish());
+      return Buffer.from(
+        ExportMetricsServiceResponse.encode(ExportMetricsServiceResponse.fromObject(partial)).finish(),
+      );
     }
     return partial;
   }

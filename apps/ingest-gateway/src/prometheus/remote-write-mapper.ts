@@ -21,7 +21,11 @@ export function decodeRemoteWrite(body: Buffer): WriteRequestObject {
     throw new RemoteWriteDecodeError(`body is not snappy-compressed: ${(error as Error).message}`);
   }
   try {
-    return WriteRequest.toObject(WriteRequest.decode(raw), { longs: Number, defaults: false, arrays: true }) as WriteRequestObject;
+    return WriteRequest.toObject(WriteRequest.decode(raw), {
+      longs: Number,
+      defaults: false,
+      arrays: true,
+    }) as WriteRequestObject;
   } catch (error) {
     throw new RemoteWriteDecodeError(`not a remote write WriteRequest: ${(error as Error).message}`);
   }
@@ -48,7 +52,8 @@ export function remoteWriteToBatches(request: WriteRequestObject): BatchBuilder 
         tags[l.name] = l.value ?? '';
       }
     }
-    for (const s of series.samples ?? []) builder.add(source, Number(s.timestamp ?? Date.now()), name, s.value ?? 0, undefined, tags);
+    for (const s of series.samples ?? [])
+      builder.add(source, Number(s.timestamp ?? Date.now()), name, s.value ?? 0, undefined, tags);
   }
   return builder;
 }

@@ -22,11 +22,18 @@ export class RemoteWriteController {
   @Post('write')
   @HttpCode(204)
   @RequireScope('ingest')
-  @ApiOperation({ summary: 'Prometheus remote write 1.0', description: 'Content-Type application/x-protobuf, Content-Encoding snappy.' })
+  @ApiOperation({
+    summary: 'Prometheus remote write 1.0',
+    description: 'Content-Type application/x-protobuf, Content-Encoding snappy.',
+  })
   @ApiConsumes('application/x-protobuf')
   @ApiResponse({ status: 204, description: 'Written (Kafka acked)' })
   @ApiResponse({ status: 400, description: 'Undecodable body (not retried by Prometheus)', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 503, description: 'Kafka did not acknowledge in time (Prometheus retries)', schema: ERROR_SCHEMA })
+  @ApiResponse({
+    status: 503,
+    description: 'Kafka did not acknowledge in time (Prometheus retries)',
+    schema: ERROR_SCHEMA,
+  })
   async write(@Req() request: FastifyRequest): Promise<void> {
     const principal = principalOf(request);
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -41,7 +48,8 @@ export class RemoteWriteController {
     try {
       batches = remoteWriteToBatches(decodeRemoteWrite(request.body)).batches();
     } catch (error) {
-      if (error instanceof RemoteWriteDecodeError) throw ApiError.badRequest(error.message, [{ field: '', messages: [error.message] }]);
+      if (error instanceof RemoteWriteDecodeError)
+        throw ApiError.badRequest(error.message, [{ field: '', messages: [error.message] }]);
       throw error;
     }
     try {

@@ -35,7 +35,10 @@ export class CuttableNetwork {
 
   module(): new () => object {
     @Global()
-    @Module({ providers: [{ provide: INGEST_SOCKET_FACTORY, useValue: this.factory }], exports: [INGEST_SOCKET_FACTORY] })
+    @Module({
+      providers: [{ provide: INGEST_SOCKET_FACTORY, useValue: this.factory }],
+      exports: [INGEST_SOCKET_FACTORY],
+    })
     class CuttableNetworkModule {}
     return CuttableNetworkModule;
   }
