@@ -108,7 +108,7 @@ describe('OTLP/HTTP metrics', () => {
   });
 
   it('refuses bad input: undecodable protobuf 400, wrong type 415, no key 401', async () => {
-    const post = (body: BodyInit, type: string, auth = true) =>
+    const post = (body: string | Buffer, type: string, auth = true) =>
       fetch(`${gw.url}/v1/metrics`, {
         method: 'POST',
         body,

@@ -20,6 +20,7 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): 
     { parseAs: 'buffer', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },
     (_req, body, done) => done(null, body),
   );
+  // Nest installs a default handler first; ours maps Fastify's own errors to the API's error shape.
   fastify.setErrorHandler(fastifyErrorHandler);
 }
 

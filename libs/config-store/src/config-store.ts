@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { ConfigRecordDto, validateContract } from '@airis/contracts';
 import { KAFKA_CLIENT, KAFKA_OPTIONS, KafkaProducer, TopicNames, type KafkaModuleOptions } from '@airis/kafka';
 import { ReadinessRegistry, counter } from '@airis/observability';
-import { AppError } from '@airis/resilience';
+import { AppError, backoffDelay, sleep } from '@airis/resilience';
 import type { Consumer, Kafka } from 'kafkajs';
 import { CONFIG_STORE_OPTIONS, type ConfigStoreOptions } from './config-store.options';
 
@@ -76,8 +76,17 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
     await admin.connect();
     let end: number;
     try {
-      const offsets = await admin.fetchTopicOffsets(this.topic);
-      end = Math.max(...offsets.map((o) => Number(o.high)), 0);
+      // A topic created a moment ago may not have a leader yet ("not the leader"): retry briefly.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const offsets = await admin.fetchTopicOffsets(this.topic);
+          end = Math.max(...offsets.map((o) => Number(o.high)), 0);
+          break;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await sleep(backoffDelay(attempt, { initialMs: 100, multiplier: 2, maxMs: 2_000 }));
+        }
+      }
     } finally {
       await admin.disconnect();
     }
@@ -155,7 +164,7 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
       subject: configKey(kind, id),
     });
     await this.waitForOffset(Number(meta?.baseOffset ?? -1));
-    return (this.get<S>(kind, id) ?? record);
+    return this.get<S>(kind, id) ?? record;
   }
 
   /** Deletes with a tombstone; false when there was nothing to delete. */

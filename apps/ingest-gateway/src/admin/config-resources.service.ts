@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigStore, type ConfigResource } from '@airis/config-store';
-import { type ConfigKindEntry, type FieldError, validateContract } from '@airis/contracts';
+import { type ConfigKindEntry, validateContract } from '@airis/contracts';
 import { SecretBox } from '@airis/security';
 import { ApiError } from '../http/api-error';
 
@@ -87,7 +87,7 @@ export class ConfigResourcesService {
     }
     if (!entry.dto) return candidate;
     const result = validateContract(entry.dto, candidate);
-    if (!result.ok) throw ApiError.badRequest(`invalid ${entry.kind}`, result.errors as FieldError[]);
+    if (!result.ok) throw ApiError.badRequest(`invalid ${entry.kind}`, result.errors);
     return candidate;
   }
 

@@ -1,6 +1,6 @@
 import type { ApiBodyOptions } from '@nestjs/swagger';
 
-type SchemaObject = NonNullable<Extract<ApiBodyOptions, { schema?: unknown }>['schema']> & Record<string, any>;
+type SchemaObject = NonNullable<Extract<ApiBodyOptions, { schema?: unknown }>['schema']> & Record<string, unknown>;
 
 /** OpenAPI schemas of the public bodies; the seed's shapes, with the limits the validators apply. */
 export const METRIC_BATCH_SCHEMA: SchemaObject = {

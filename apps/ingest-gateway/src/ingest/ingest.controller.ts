@@ -99,21 +99,21 @@ export class IngestController {
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     let items: unknown[];
     let batch: boolean;
-    let hashInput: string;
+    let hashInput: () => string;
     if (contentType === 'application/json') {
       const body = request.body;
       batch = Array.isArray(body);
       items = batch ? (body as unknown[]) : [body];
       if (items.length === 0)
         throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['array must not be empty'] }]);
-      hashInput = JSON.stringify(body);
+      hashInput = () => JSON.stringify(body);
     } else if (contentType === NDJSON) {
       const text = typeof request.body === 'string' ? request.body : '';
       batch = true;
       items = parseNdjson(text);
       if (items.length === 0)
         throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['no NDJSON line'] }]);
-      hashInput = text;
+      hashInput = () => text;
     } else {
       throw new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
     }
@@ -130,7 +130,8 @@ export class IngestController {
         items,
         batch,
         ...(idempotencyKey ? { idempotencyKey } : {}),
-        requestHash: IdempotencyStore.requestHash(`${kind}`, hashInput),
+        // Only retries need the body's hash: skip re-serialising thousands of metrics otherwise.
+        requestHash: idempotencyKey ? IdempotencyStore.requestHash(kind, hashInput()) : '',
       });
       if (outcome.type === 'conflict') {
         throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different body');

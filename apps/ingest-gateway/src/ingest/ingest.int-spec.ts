@@ -31,7 +31,7 @@ async function call(url: string, init: RequestInit & { key?: string } = {}): Pro
   if (init.key) headers.set('authorization', `Bearer ${init.key}`);
   const res = await fetch(url, { ...init, headers });
   const text = await res.text();
-  let body: Record<string, unknown> = {};
+  let body: Record<string, unknown>;
   try {
     body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {

@@ -22,7 +22,7 @@ export interface IngestCommand {
   kind: IngestKind;
   keyId: string;
   /** Parsed items, or a parse error per item (NDJSON lines). */
-  items: (unknown | { parseError: string })[];
+  items: unknown[];
   /** True for an array or NDJSON body: the answer reports per item. */
   batch: boolean;
   idempotencyKey?: string;

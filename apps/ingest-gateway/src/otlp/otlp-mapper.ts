@@ -61,7 +61,7 @@ interface OtlpRequest {
 export class OtlpDecodeError extends Error {}
 
 /** Decodes an OTLP/HTTP protobuf body or validates an OTLP/JSON one into the plain object form. */
-export function decodeOtlp(body: Buffer | unknown, binary: boolean): OtlpRequest {
+export function decodeOtlp(body: unknown, binary: boolean): OtlpRequest {
   try {
     const message = binary
       ? ExportMetricsServiceRequest.decode(body as Buffer)
@@ -70,7 +70,7 @@ export function decodeOtlp(body: Buffer | unknown, binary: boolean): OtlpRequest
       longs: Number,
       defaults: false,
       arrays: true,
-    }) as OtlpRequest;
+    });
   } catch (error) {
     throw new OtlpDecodeError(`not an OTLP ExportMetricsServiceRequest: ${(error as Error).message}`);
   }

@@ -25,7 +25,7 @@ export function decodeRemoteWrite(body: Buffer): WriteRequestObject {
       longs: Number,
       defaults: false,
       arrays: true,
-    }) as WriteRequestObject;
+    });
   } catch (error) {
     throw new RemoteWriteDecodeError(`not a remote write WriteRequest: ${(error as Error).message}`);
   }
