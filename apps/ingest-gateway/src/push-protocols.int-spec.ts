@@ -39,7 +39,6 @@ function samples(source: string) {
 
 beforeAll(async () => {
   ctx = createTestContext('gateway-push');
-  await ctx.createTopics();
   await topicsReady(ctx);
   gw = await startService(gatewayService(ctx.serviceEnv({ AIRIS_BOOTSTRAP_ADMIN_KEY: ADMIN })));
   metrics = await ctx.collect('metrics');

@@ -31,7 +31,6 @@ async function call(url: string, method: string, body?: unknown, key = ADMIN) {
 
 beforeAll(async () => {
   ctx = createTestContext('gateway-admin');
-  await ctx.createTopics();
   await topicsReady(ctx);
   const env = ctx.serviceEnv({ AIRIS_BOOTSTRAP_ADMIN_KEY: ADMIN, AIRIS_MASTER_KEY: MASTER_KEY });
   a = await startService(gatewayService(env));

@@ -9,6 +9,17 @@ import { EVENT_SEVERITIES, type EventDto, type FieldError, LIMITS, type MetricBa
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
+// Read once: the contracts barrel re-exports LIMITS through a getter, costly per metric.
+const {
+  name: MAX_NAME,
+  source: MAX_SOURCE,
+  id: MAX_ID,
+  tagCount: MAX_TAGS,
+  tagKey: MAX_TAG_KEY,
+  tagValue: MAX_TAG_VALUE,
+  metricsPerBatch: MAX_METRICS,
+} = LIMITS;
+
 const METRIC_BATCH_FIELDS = new Set(['id', 'timestamp', 'source', 'metrics']);
 const METRIC_FIELDS = new Set(['name', 'value', 'unit', 'tags']);
 const EVENT_FIELDS = new Set(['id', 'timestamp', 'source', 'event_type', 'severity', 'data']);
@@ -41,12 +52,12 @@ function checkUnknown(errors: FieldError[], prefix: string, obj: Record<string, 
 }
 
 function checkBase(errors: FieldError[], body: Record<string, unknown>): void {
-  if (body['id'] !== undefined) checkString(errors, 'id', body['id'], LIMITS.id, false);
+  if (body['id'] !== undefined && body['id'] !== null) checkString(errors, 'id', body['id'], MAX_ID, false);
   const ts = body['timestamp'];
-  if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0)) {
+  if (ts !== undefined && ts !== null && (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0)) {
     push(errors, 'timestamp', 'timestamp must be an integer number of milliseconds since the epoch (>= 0)');
   }
-  checkString(errors, 'source', body['source'], LIMITS.source, true);
+  checkString(errors, 'source', body['source'], MAX_SOURCE, true);
 }
 
 function isTagMap(v: unknown): boolean {
@@ -55,8 +66,8 @@ function isTagMap(v: unknown): boolean {
   for (const k in v) {
     n++;
     const x = v[k];
-    if (n > LIMITS.tagCount || k.length === 0 || k.length > LIMITS.tagKey) return false;
-    if (typeof x !== 'string' || x.length > LIMITS.tagValue) return false;
+    if (n > MAX_TAGS || k.length === 0 || k.length > MAX_TAG_KEY) return false;
+    if (typeof x !== 'string' || x.length > MAX_TAG_VALUE) return false;
   }
   return true;
 }
@@ -69,8 +80,8 @@ export function validateMetricBatch(body: unknown): Validated<MetricBatchDto> {
   const metrics = body['metrics'];
   if (!Array.isArray(metrics)) {
     push(errors, 'metrics', 'metrics must be an array of 1 to 10000 samples');
-  } else if (metrics.length === 0 || metrics.length > LIMITS.metricsPerBatch) {
-    push(errors, 'metrics', `metrics must hold 1 to ${LIMITS.metricsPerBatch} samples`);
+  } else if (metrics.length === 0 || metrics.length > MAX_METRICS) {
+    push(errors, 'metrics', `metrics must hold 1 to ${MAX_METRICS} samples`);
   } else {
     for (let i = 0; i < metrics.length; i++) {
       const m: unknown = metrics[i];
@@ -87,28 +98,28 @@ export function validateMetricBatch(body: unknown): Validated<MetricBatchDto> {
       if (
         typeof name === 'string' &&
         name.length > 0 &&
-        name.length <= LIMITS.name &&
+        name.length <= MAX_NAME &&
         typeof value === 'number' &&
         Number.isFinite(value) &&
-        (unit === undefined || (typeof unit === 'string' && unit.length <= 64)) &&
-        (tags === undefined || isTagMap(tags))
+        (unit === undefined || unit === null || (typeof unit === 'string' && unit.length <= 64)) &&
+        (tags === undefined || tags === null || isTagMap(tags))
       ) {
         let extra = false;
         for (const k in m) if (!METRIC_FIELDS.has(k)) extra = true;
         if (!extra) continue;
       }
       checkUnknown(errors, p, m, METRIC_FIELDS);
-      checkString(errors, `${p}.name`, name, LIMITS.name, true);
+      checkString(errors, `${p}.name`, name, MAX_NAME, true);
       if (typeof value !== 'number' || !Number.isFinite(value))
         push(errors, `${p}.value`, `${p}.value must be a finite number`);
-      if (unit !== undefined && (typeof unit !== 'string' || unit.length > 64)) {
+      if (unit !== undefined && unit !== null && (typeof unit !== 'string' || unit.length > 64)) {
         push(errors, `${p}.unit`, `${p}.unit must be a string of at most 64 characters`);
       }
-      if (tags !== undefined && !isTagMap(tags)) {
+      if (tags !== undefined && tags !== null && !isTagMap(tags)) {
         push(
           errors,
           `${p}.tags`,
-          `${p}.tags must be an object of at most ${LIMITS.tagCount} string values (keys 1-${LIMITS.tagKey} chars, values up to ${LIMITS.tagValue} chars)`,
+          `${p}.tags must be an object of at most ${MAX_TAGS} string values (keys 1-${MAX_TAG_KEY} chars, values up to ${MAX_TAG_VALUE} chars)`,
         );
       }
     }
@@ -121,12 +132,12 @@ export function validateEvent(body: unknown): Validated<EventDto> {
   const errors: FieldError[] = [];
   checkUnknown(errors, '', body, EVENT_FIELDS);
   checkBase(errors, body);
-  checkString(errors, 'event_type', body['event_type'], LIMITS.name, true);
+  checkString(errors, 'event_type', body['event_type'], MAX_NAME, true);
   const severity = body['severity'];
-  if (severity !== undefined && (typeof severity !== 'string' || !SEVERITIES.has(severity))) {
+  if (severity !== undefined && severity !== null && (typeof severity !== 'string' || !SEVERITIES.has(severity))) {
     push(errors, 'severity', `severity must be one of ${EVENT_SEVERITIES.join(', ')}`);
   }
   const data = body['data'];
-  if (data !== undefined && !isObject(data)) push(errors, 'data', 'data must be a JSON object');
+  if (data !== undefined && data !== null && !isObject(data)) push(errors, 'data', 'data must be a JSON object');
   return errors.length === 0 ? { ok: true, value: body as unknown as EventDto } : { ok: false, errors };
 }

@@ -76,7 +76,6 @@ const env = (extra: Record<string, string> = {}): Record<string, string> =>
 
 beforeAll(async () => {
   ctx = createTestContext('gateway-ingest');
-  await ctx.createTopics();
   await topicsReady(ctx);
   gw = await startService(gatewayService(env()));
   metrics = await ctx.collect('metrics');

@@ -6,6 +6,15 @@ import { pollUntil } from '@airis/testing';
  * (ConfigStore fetches airis.config.v1's offsets once and does not retry "not the leader" yet).
  */
 export async function topicsReady(ctx: TestContext): Promise<void> {
+  // Creating many topics while other suites do the same can fail transiently on the shared broker
+  // (metadata of a topic not yet hosted): creation is idempotent, so try again.
+  await pollUntil(
+    async () => {
+      await ctx.createTopics();
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, description: 'topics created' },
+  );
   const admin = ctx.kafka.admin();
   await admin.connect();
   try {
