@@ -188,3 +188,15 @@ describe('Prometheus remote write', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('without AIRIS_MASTER_KEY (this gateway has none)', () => {
+  it('refuses to store a secret rather than storing it in clear', async () => {
+    const r = await fetch(`${gw.url}/api/v1/integrations/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'w', url: 'https://hooks.example.com/x', events: [], secret: 's3cret' }),
+    });
+    expect(r.status).toBe(503);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('master_key_missing');
+  });
+});

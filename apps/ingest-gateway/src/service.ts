@@ -4,12 +4,20 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayEnv } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { fastifyErrorHandler } from './http/api-exception.filter';
-import { NDJSON } from './ingest/ingest.controller';
+import { NDJSON, type RequestWithText } from './ingest/ingest.controller';
 import { setupOpenApi } from './openapi';
 
 /** Registers the body types of the ingest routes besides JSON: NDJSON text and protobuf bytes. */
 export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON as Fastify parses it (prototype-poisoning checks included), keeping the text: a single
+  // ingest body that needs no change is written to Kafka as posted, without re-serialising.
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (request, body, done) => {
+    const text = body.toString('utf8');
+    (request as RequestWithText).bodyText = text;
+    json(request as Parameters<typeof json>[0], text, done);
+  });
   fastify.addContentTypeParser(
     NDJSON,
     { parseAs: 'string', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },

@@ -94,7 +94,11 @@ export class ConfigResourcesService {
   private seal(entry: ConfigKindEntry, spec: Json, _previous: Json | undefined): Json {
     for (const path of this.secretPaths(entry, spec)) {
       const v = getPath(spec, path);
-      if (typeof v === 'string') setPath(spec, path, this.box.seal(v));
+      if (typeof v !== 'string') continue;
+      if (!this.box.hasKey) {
+        throw new ApiError(503, 'master_key_missing', 'AIRIS_MASTER_KEY is not configured: secrets cannot be stored');
+      }
+      setPath(spec, path, this.box.seal(v));
     }
     return spec;
   }

@@ -15,6 +15,9 @@ import {
 import { GatewayRuntime } from '../gateway-runtime';
 
 export const NDJSON = 'application/x-ndjson';
+
+/** The JSON body's text, kept by the gateway's JSON parser (service.ts). */
+export type RequestWithText = { bodyText?: string };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function errorResponses(): MethodDecorator {
@@ -100,17 +103,21 @@ export class IngestController {
     let items: unknown[];
     let batch: boolean;
     let hashInput: () => string;
+    let raw: (string | undefined)[] | undefined;
     if (contentType === 'application/json') {
       const body = request.body;
       batch = Array.isArray(body);
       items = batch ? (body as unknown[]) : [body];
+      if (!batch) raw = [(request as FastifyRequest & RequestWithText).bodyText];
       if (items.length === 0)
         throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['array must not be empty'] }]);
       hashInput = () => JSON.stringify(body);
     } else if (contentType === NDJSON) {
       const text = typeof request.body === 'string' ? request.body : '';
       batch = true;
-      items = parseNdjson(text);
+      const lines: string[] = [];
+      items = parseNdjson(text, lines);
+      raw = lines;
       if (items.length === 0)
         throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['no NDJSON line'] }]);
       hashInput = () => text;
@@ -128,6 +135,7 @@ export class IngestController {
         kind,
         keyId: principal.keyId,
         items,
+        ...(raw ? { raw } : {}),
         batch,
         ...(idempotencyKey ? { idempotencyKey } : {}),
         // Only retries need the body's hash: skip re-serialising thousands of metrics otherwise.
@@ -172,11 +180,12 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 }
 
 /** NDJSON lines → items; a bad line becomes a ParseFailure at its index (blank lines are skipped). */
-export function parseNdjson(text: string): unknown[] {
+export function parseNdjson(text: string, lines?: string[]): unknown[] {
   const out: unknown[] = [];
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
     if (trimmed === '') continue;
+    lines?.push(trimmed);
     try {
       out.push(JSON.parse(trimmed));
     } catch (error) {

@@ -23,6 +23,8 @@ export interface IngestCommand {
   keyId: string;
   /** Parsed items, or a parse error per item (NDJSON lines). */
   items: unknown[];
+  /** The JSON text of each item where known (single body, NDJSON line): written as is when unchanged. */
+  raw?: (string | undefined)[];
   /** True for an array or NDJSON body: the answer reports per item. */
   batch: boolean;
   idempotencyKey?: string;
@@ -152,6 +154,7 @@ export class IngestUseCase {
         continue;
       }
       const value = result.value;
+      const text = value.timestamp === undefined || value.timestamp === null ? undefined : command.raw?.[index];
       value.timestamp ??= now;
       const id =
         value.id ??
@@ -159,7 +162,7 @@ export class IngestUseCase {
       ids.push(id);
       const message: Message = {
         key: value.source,
-        value: JSON.stringify(value),
+        value: text ?? JSON.stringify(value),
         headers: {
           ...encodeEnvelope({
             id,
