@@ -16,7 +16,8 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): 
   app.useBodyParser('application/json', { bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (request, body, done) => {
     const text = body.toString('utf8');
     (request as RequestWithText).bodyText = text;
-    json(request as Parameters<typeof json>[0], text, done);
+    // Fastify's default parser completes through `done`; its return value is not a promise to wait for.
+    void json(request as Parameters<typeof json>[0], text, done);
   });
   fastify.addContentTypeParser(
     NDJSON,
