@@ -1,9 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuditLog, type ApiKeyScope } from '@airis/security';
+import { AuditLog, type AuditEntry, type ApiKeyScope } from '@airis/security';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error';
 import { ApiKeysService, type Principal } from './api-keys.service';
+import { AuditThrottle } from './audit-throttle';
 import { RateLimiter } from './rate-limiter';
 
 const SCOPE = 'airis:scope';
@@ -26,6 +27,8 @@ export function principalOf(request: FastifyRequest): Principal {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly throttle = new AuditThrottle();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
@@ -43,7 +46,7 @@ export class AuthGuard implements CanActivate {
     const target = `${request.method} ${request.routeOptions.url ?? request.url}`;
     const auth = this.keys.authenticate(request.headers.authorization);
     if (!auth.ok) {
-      this.audit.recordInBackground({
+      this.refused({
         actor: auth.keyId ? `api-key:${auth.keyId}` : 'anonymous',
         action: 'api.authenticate',
         outcome: 'denied',
@@ -61,7 +64,7 @@ export class AuthGuard implements CanActivate {
     }
     const principal = auth.principal;
     if (!principal.scopes.includes(scope) && !principal.scopes.includes('admin')) {
-      this.audit.recordInBackground({
+      this.refused({
         actor: `api-key:${principal.keyId}`,
         action: 'api.authorize',
         outcome: 'denied',
@@ -79,5 +82,10 @@ export class AuthGuard implements CanActivate {
     }
     request.principal = principal;
     return true;
+  }
+
+  private refused(entry: AuditEntry): void {
+    const admitted = this.throttle.admit(entry);
+    if (admitted) this.audit.recordInBackground(admitted);
   }
 }
