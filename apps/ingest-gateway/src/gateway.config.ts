@@ -20,6 +20,11 @@ export class GatewayEnv {
   @Min(1, { message: 'INGEST_MAX_PENDING_RECORDS must be at least 1' })
   INGEST_MAX_PENDING_RECORDS: number = 50_000;
 
+  @IsInt({ message: 'INGEST_PRODUCERS must be an integer' })
+  @Min(1, { message: 'INGEST_PRODUCERS must be at least 1' })
+  @Max(16, { message: 'INGEST_PRODUCERS must be at most 16' })
+  INGEST_PRODUCERS: number = 4;
+
   @IsIn(['kafka', 'noop'], { message: 'INGEST_SINK must be kafka or noop (noop is for benchmarks only)' })
   INGEST_SINK: 'kafka' | 'noop' = 'kafka';
 

@@ -27,26 +27,35 @@ const unavailable = counter(
   'Requests answered 503: Kafka did not ack in time',
 );
 
+/** One idempotent producer and its (at most one) send in flight. */
+interface Lane {
+  producer: Producer;
+  needsConnect: boolean;
+  inFlight: boolean;
+  since: number;
+}
+
 /**
- * The ingest write path: an idempotent kafkajs producer (acks=all) of its own, with the records
- * of concurrent requests coalesced into one send while the previous send is in flight (one
- * in-flight request per broker is what the idempotent producer allows, so coalescing is what
- * makes it fast). `send` resolves once Kafka has acked the caller's records, and rejects with
- * `kafka_unavailable` (503 at the edge) when that does not happen within INGEST_ACK_TIMEOUT_MS —
- * kafkajs itself keeps retrying, so the deadline is raced, and the send may still complete later
- * (which is why retries carry deterministic event ids and Idempotency-Keys).
+ * The ingest write path: a small pool of idempotent kafkajs producers (acks=all) of its own.
+ * The records of concurrent requests are coalesced into one `sendBatch` per free producer, so a
+ * request waits for at most one send ahead of it instead of a queue of them (the idempotent
+ * producer allows one in-flight request per broker; more producers mean more sends in flight).
+ * A request's records always go out together in one send, so they stay in order; records of
+ * different requests have no order to keep. `enqueue` resolves once Kafka has acked the
+ * caller's records; `withDeadline` turns a send that is not acked within INGEST_ACK_TIMEOUT_MS
+ * into `kafka_unavailable` (503 at the edge) — kafkajs itself keeps retrying, so the deadline is
+ * raced, and the send may still complete later (which is why retries carry deterministic event
+ * ids and Idempotency-Keys).
  */
 @Injectable()
 export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IngestProducer.name);
   private readonly kafka: Kafka;
-  private producer: Producer | undefined;
+  private readonly lanes: Lane[] = [];
   private queue: Pending[] = [];
   private queuedRecords = 0;
-  private inFlight: Promise<void> | undefined;
-  private inFlightSince = 0;
+  private readonly sending = new Set<Promise<void>>();
   private readonly noop: boolean;
-  private needsConnect = false;
 
   constructor(
     @Inject(GATEWAY_ENV) private readonly config: GatewayEnv,
@@ -72,27 +81,31 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn('INGEST_SINK=noop: ingested records are discarded (benchmarks only)');
       return;
     }
-    this.producer = this.createProducer();
-    await this.producer.connect();
+    for (let i = 0; i < this.config.INGEST_PRODUCERS; i++) {
+      const lane: Lane = { producer: this.createProducer(), needsConnect: false, inFlight: false, since: 0 };
+      await lane.producer.connect();
+      this.lanes.push(lane);
+    }
     this.readiness.register('ingest-producer', () =>
       Promise.resolve({ up: this.healthy(), detail: this.healthy() ? 'acking' : 'a send is overdue' }),
     );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.inFlight?.catch(() => undefined);
-    await this.producer?.disconnect();
+    await Promise.allSettled([...this.sending]);
+    await Promise.allSettled(this.lanes.map((l) => l.producer.disconnect()));
   }
 
   /** False while a send has been waiting for its ack longer than the deadline. */
   healthy(): boolean {
-    return this.inFlight === undefined || Date.now() - this.inFlightSince < this.config.INGEST_ACK_TIMEOUT_MS;
+    const now = Date.now();
+    return this.lanes.every((l) => !l.inFlight || now - l.since < this.config.INGEST_ACK_TIMEOUT_MS);
   }
 
   /** Resolves once every record is acked by all in-sync replicas; rejects `kafka_unavailable` otherwise. */
   send(items: OutgoingMessage[]): Promise<void> {
     if (this.noop) return Promise.resolve();
-    return this.sendUnbounded(items);
+    return this.withDeadline(this.enqueue(items));
   }
 
   /** The send itself, without the deadline (the caller races it). */
@@ -105,12 +118,13 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       this.queuedRecords += items.length;
-      if (!this.inFlight) this.flush();
+      this.flush();
     });
   }
 
   /** Races an enqueued send against the ack deadline. */
   async withDeadline(sending: Promise<void>): Promise<void> {
+    if (this.noop) return sending;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -127,13 +141,11 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private sendUnbounded(items: OutgoingMessage[]): Promise<void> {
-    return this.withDeadline(this.enqueue(items));
-  }
-
   private flush(): void {
+    if (this.queue.length === 0) return;
+    const lane = this.lanes.find((l) => !l.inFlight);
+    if (!lane) return; // the next send to finish picks the queue up
     const batch = this.queue;
-    if (batch.length === 0) return;
     this.queue = [];
     this.queuedRecords -= batch.reduce((n, p) => n + p.items.length, 0);
     const byTopic = new Map<string, Message[]>();
@@ -144,17 +156,16 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
         else byTopic.set(topic, [message]);
       }
     }
-    const producer = this.producer;
-    this.inFlightSince = Date.now();
+    lane.inFlight = true;
+    lane.since = Date.now();
     const end = sendDuration.startTimer();
-    this.inFlight = (async () => {
+    const run = (async () => {
       try {
-        if (!producer) throw AppError.transient('kafka_unavailable', 'producer not connected');
-        if (this.needsConnect) {
-          await producer.connect();
-          this.needsConnect = false;
+        if (lane.needsConnect) {
+          await lane.producer.connect();
+          lane.needsConnect = false;
         }
-        await producer.sendBatch({
+        await lane.producer.sendBatch({
           topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
           acks: -1,
           compression: CompressionTypes.None,
@@ -163,27 +174,29 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
       } catch (error) {
         this.logger.warn(`ingest send failed: ${(error as Error).message}`);
         for (const p of batch) p.reject(AppError.transient('kafka_unavailable', (error as Error).message));
-        await this.replaceProducer();
+        await this.replaceProducer(lane);
       } finally {
         end();
-        this.inFlight = undefined;
+        lane.inFlight = false;
         this.flush();
       }
     })();
+    this.sending.add(run);
+    void run.finally(() => this.sending.delete(run));
   }
 
   /**
    * After kafkajs gave up on a send, a fresh producer (new producer id) avoids any doubt about
    * the old one's sequence numbers; the records were never acked, so nothing is lost.
    */
-  private async replaceProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = this.createProducer();
-    await old?.disconnect().catch(() => undefined);
+  private async replaceProducer(lane: Lane): Promise<void> {
+    const old = lane.producer;
+    lane.producer = this.createProducer();
+    await old.disconnect().catch(() => undefined);
     try {
-      await this.producer.connect();
+      await lane.producer.connect();
     } catch (error) {
-      this.needsConnect = true;
+      lane.needsConnect = true;
       this.logger.warn(`ingest producer reconnect failed: ${(error as Error).message}`);
     }
   }
