@@ -109,6 +109,7 @@ async function gatewayArm(gw) {
   if (r.non2xx > 0 || r.errors > 0) console.error(`  gateway arm: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return {
     rps: ok / r.duration,
+    cpuPerReq: cpu / ok,
     metricsPerSec: (ok * METRICS_PER_BATCH) / r.duration,
     p99: r.latency.p99,
     cpuPerMetric: cpu / (ok * METRICS_PER_BATCH),
@@ -132,7 +133,8 @@ async function rawArm(producer, topic) {
   return { metricsPerSec: (sent * METRICS_PER_BATCH) / seconds };
 }
 
-async function bareArm(url) {
+async function bareArm(url, pid) {
+  const cpu0 = cpuMicros(pid);
   const r = await autocannon({
     url: `${url}/api/v1/metrics/ingest`,
     method: 'POST',
@@ -141,7 +143,7 @@ async function bareArm(url) {
     body: batch,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
   });
-  return { rps: r['2xx'] / r.duration, p99: r.latency.p99 };
+  return { rps: r['2xx'] / r.duration, p99: r.latency.p99, cpuPerReq: (cpuMicros(pid) - cpu0) / r['2xx'] };
 }
 
 const kafka = new Kafka({
@@ -182,10 +184,10 @@ try {
   const barePort = await new Promise((r) => bare.once('message', (m) => r(m.port)));
   const bareUrl = `http://127.0.0.1:${barePort}`;
   await load(noop.url).catch(() => undefined);
-  await bareArm(bareUrl);
+  await bareArm(bareUrl, bare.pid);
   const b2 = { gw: [], bare: [] };
   for (let i = 0; i < ROUNDS; i++) {
-    b2.bare.push(await bareArm(bareUrl));
+    b2.bare.push(await bareArm(bareUrl, bare.pid));
     b2.gw.push(await gatewayArm(noop));
   }
   await stop(noop.child);
@@ -196,6 +198,8 @@ try {
   const cpu = median(b1.gw.map((x) => x.cpuPerMetric));
   const noopRps = median(b2.gw.map((x) => x.rps));
   const bareRps = median(b2.bare.map((x) => x.rps));
+  const bareCpu = median(b2.bare.map((x) => x.cpuPerReq));
+  const noopCpu = median(b2.gw.map((x) => x.cpuPerReq));
   const rows = [
     ['B1 raw kafkajs producer', `${rawMps.toFixed(0)} metrics/s`, ''],
     ['B1 gateway (Kafka)', `${gwMps.toFixed(0)} metrics/s`, `p99 ${median(b1.gw.map((x) => x.p99))} ms at max`],
@@ -203,6 +207,7 @@ try {
     ['B1 gateway CPU per metric', `${cpu.toFixed(2)} µs`, ''],
     ['B2 bare Fastify', `${bareRps.toFixed(0)} req/s`, `p99 ${median(b2.bare.map((x) => x.p99))} ms`],
     ['B2 gateway (no-op sink)', `${noopRps.toFixed(0)} req/s`, `p99 ${median(b2.gw.map((x) => x.p99))} ms`],
+    ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'load-independent'],
   ];
   console.log('');
   for (const [a, b, c] of rows) console.log(`${a.padEnd(32)} ${b.padStart(20)}  ${c}`);
@@ -217,6 +222,8 @@ try {
   console.log(`ratio b2_http ${(noopRps / bareRps).toFixed(3)}`);
   console.log(`figure b1_gateway_p99_ms ${half.latency.p99} ms`);
   console.log(`figure b1_gateway_cpu_us_per_metric ${cpu.toFixed(3)} us`);
+  console.log(`figure b2_bare_cpu_us_per_req ${bareCpu.toFixed(0)} us`);
+  console.log(`figure b2_gateway_cpu_us_per_req ${noopCpu.toFixed(0)} us`);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   const admin = kafka.admin();
