@@ -1,13 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 
-interface BucketDoc {
+interface ClaimDoc {
   _id: string;
-  tokens: number;
-  refilled_at: number;
-  v: number;
+  expiresAt: Date;
 }
 
 interface LocalLease {
@@ -19,27 +17,53 @@ interface LocalLease {
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** How long leased tokens stay usable by the replica that leased them. */
-const LEASE_MS = 1_000;
+/** Most chunks a bucket's burst spans (bounds the claim look-up). */
+const MAX_WINDOW = 64;
+
+/** How a key's bucket is cut into claimable chunks. */
+export function bucketPlan(rate: number, burst: number): { lease: number; chunkMs: number; window: number } {
+  // A tenth of a second's worth of tokens per claim, at least 1, at most the burst, and large
+  // enough that the burst spans at most MAX_WINDOW chunks.
+  const lease = Math.min(burst, Math.max(1, Math.ceil(rate / 10), Math.ceil(burst / MAX_WINDOW)));
+  return { lease, chunkMs: (lease / rate) * 1000, window: Math.max(1, Math.floor(burst / lease)) };
+}
 
 /**
- * Per-key token buckets shared by every replica (DESIGN.md §5). The bucket lives in MongoDB
- * (`gateway_rate_buckets`, one document per key: tokens and last refill time) and is updated by
- * compare-and-set on a version field — FerretDB has no transactions and no update pipelines.
- * A replica does not touch MongoDB per request: it leases a small batch of tokens (a tenth of
- * the per-second rate) and spends them locally; unspent leased tokens lapse after a second, so
- * the sum over all replicas never exceeds the bucket (a replica can only under-admit by at most
- * one lease per second). When the bucket is empty the replica remembers until when, and answers
- * 429 with Retry-After without asking MongoDB again.
+ * Per-key token buckets shared by every replica (DESIGN.md §5), on the one MongoDB primitive
+ * FerretDB 1.24 makes atomic under concurrency: a unique `_id` insert (its conditional
+ * updates are not — concurrent compare-and-set updates on one document can all succeed).
+ *
+ * Time is cut into chunks of `lease / rate` seconds; chunk `c` is worth `lease` tokens and can be
+ * claimed once, by inserting `gateway_rate_claims/{key}:{c}`, while it lies within the last
+ * `burst / lease` chunks. Any interval of T seconds therefore admits at most burst + rate × T
+ * tokens (plus one lease of slack for tokens spent just after their claim) across all replicas:
+ * a token bucket. A replica spends a claimed lease locally (no MongoDB per request) and claims
+ * the next one in the background before it runs out, so busy keys never wait for MongoDB; when
+ * no chunk is free it remembers until the next chunk starts and answers 429 with Retry-After
+ * without asking again. Claims carry `expiresAt` and are swept.
  */
 @Injectable()
-export class RateLimiter {
+export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RateLimiter.name);
-  private readonly buckets: Collection<BucketDoc>;
+  private readonly claims: Collection<ClaimDoc>;
   private readonly local = new Map<string, LocalLease>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(@InjectConnection() connection: Connection) {
-    this.buckets = connection.collection<BucketDoc>('gateway_rate_buckets');
+    this.claims = connection.collection<ClaimDoc>('gateway_rate_claims');
+  }
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => {
+      this.claims.deleteMany({ expiresAt: { $lt: new Date() } }).catch((error: unknown) => {
+        this.logger.warn(`rate claim sweep failed: ${(error as Error).message}`);
+      });
+    }, 30_000);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
   }
 
   async take(keyId: string, ratePerSecond: number, burst: number): Promise<RateDecision> {
@@ -48,58 +72,72 @@ export class RateLimiter {
       lease = { tokens: 0, expiresAt: 0, deniedUntil: 0 };
       this.local.set(keyId, lease);
     }
+    const plan = bucketPlan(ratePerSecond, burst);
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = Date.now();
       if (lease.tokens > 0 && now < lease.expiresAt) {
         lease.tokens--;
+        if (
+          !lease.leasing &&
+          now >= lease.deniedUntil &&
+          (lease.tokens < plan.lease / 2 || lease.expiresAt - now < plan.chunkMs / 3)
+        ) {
+          void this.startClaim(keyId, lease, plan);
+        }
         return { allowed: true };
       }
       if (now < lease.deniedUntil) {
         return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((lease.deniedUntil - now) / 1000)) };
       }
-      // One lease request per key and replica at a time; concurrent requests wait for it.
-      lease.leasing ??= this.lease(keyId, lease, ratePerSecond, burst).finally(() => {
-        if (lease) lease.leasing = undefined;
-      });
-      await lease.leasing;
+      await this.startClaim(keyId, lease, plan);
     }
-    const now = Date.now();
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((lease.deniedUntil - now) / 1000)) };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((lease.deniedUntil - Date.now()) / 1000)) };
   }
 
-  private async lease(keyId: string, lease: LocalLease, rate: number, burst: number): Promise<void> {
-    const want = Math.max(1, Math.min(burst, Math.ceil(rate / 10)));
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const now = Date.now();
-      const doc = await this.buckets.findOne({ _id: keyId });
-      if (!doc) {
-        try {
-          await this.buckets.insertOne({ _id: keyId, tokens: burst, refilled_at: now, v: 0 });
-        } catch {
-          // Another replica created it: read again.
-        }
-        continue;
+  /** One claim per key and replica at a time; concurrent callers share it. */
+  private startClaim(keyId: string, lease: LocalLease, plan: ReturnType<typeof bucketPlan>): Promise<void> {
+    lease.leasing ??= this.claim(keyId, lease, plan)
+      .catch((error: unknown) => {
+        // MongoDB unreachable: refuse briefly (fail closed) rather than admit without a limit.
+        this.logger.warn(`rate bucket of ${keyId} unavailable: ${(error as Error).message}`);
+        lease.deniedUntil = Date.now() + 1_000;
+      })
+      .finally(() => {
+        lease.leasing = undefined;
+      });
+    return lease.leasing;
+  }
+
+  private async claim(keyId: string, lease: LocalLease, plan: ReturnType<typeof bucketPlan>): Promise<void> {
+    const now = Date.now();
+    const current = Math.floor(now / plan.chunkMs);
+    const ids: string[] = [];
+    for (let c = current - plan.window + 1; c <= current; c++) ids.push(`${keyId}:${c}`);
+    const taken = new Set(
+      (await this.claims.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
+    );
+    const expiresAt = new Date((current + plan.window + 1) * plan.chunkMs);
+    for (const id of ids) {
+      if (taken.has(id)) continue;
+      try {
+        await this.claims.insertOne({ _id: id, expiresAt });
+      } catch (error) {
+        if ((error as { code?: number }).code === 11000) continue; // another replica got it
+        throw error;
       }
-      const available = Math.min(burst, doc.tokens + (Math.max(0, now - doc.refilled_at) / 1000) * rate);
-      const grant = Math.min(want, Math.floor(available));
-      if (grant < 1) {
-        lease.tokens = 0;
-        lease.deniedUntil = now + Math.ceil(((1 - available) / rate) * 1000);
-        return;
-      }
-      const result = await this.buckets.updateOne(
-        { _id: keyId, v: doc.v },
-        { $set: { tokens: available - grant, refilled_at: now }, $inc: { v: 1 } },
-      );
-      if (result.modifiedCount === 1) {
-        lease.tokens = grant;
-        lease.expiresAt = now + LEASE_MS;
-        lease.deniedUntil = 0;
-        return;
-      }
+      const at = Date.now();
+      // Unspent tokens of the previous claim stay usable with the new one; all came out of the bucket.
+      lease.tokens = (at < lease.expiresAt ? lease.tokens : 0) + plan.lease;
+      lease.expiresAt = at + Math.max(plan.chunkMs, 250);
+      lease.deniedUntil = 0;
+      return;
     }
-    // Heavy contention: fail closed for a moment rather than spin.
-    this.logger.warn(`rate bucket of ${keyId} contended; refusing briefly`);
-    lease.deniedUntil = Date.now() + 100;
+    // Every chunk of the window is claimed: the next one starts at the next boundary.
+    if (lease.tokens > 0 && Date.now() < lease.expiresAt) {
+      lease.deniedUntil = (current + 1) * plan.chunkMs; // keep spending; no claim before then
+      return;
+    }
+    lease.tokens = 0;
+    lease.deniedUntil = (current + 1) * plan.chunkMs;
   }
 }
