@@ -3,7 +3,6 @@ import type { ServiceDefinition } from '@airis/service';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayEnv } from './gateway.config';
 import { GatewayModule } from './gateway.module';
-import { fastifyErrorHandler } from './http/api-exception.filter';
 import { NDJSON, type RequestWithText } from './ingest/ingest.controller';
 import { setupOpenApi } from './openapi';
 
@@ -29,8 +28,6 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): 
     { parseAs: 'buffer', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },
     (_req, body, done) => done(null, body),
   );
-  // Nest installs a default handler first; ours maps Fastify's own errors to the API's error shape.
-  fastify.setErrorHandler(fastifyErrorHandler);
 }
 
 /** The public REST API: metric and event ingest, admin API, OTLP and Prometheus remote write. */

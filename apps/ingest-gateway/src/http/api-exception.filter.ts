@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { AppError } from '@airis/resilience';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { ApiError } from './api-error';
 
 interface StatusError {
@@ -62,6 +62,7 @@ function codeOf(status: number): string {
   }
 }
 
+/** Also receives Fastify's own errors (body limit, content type, JSON syntax): Nest routes them here. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
@@ -69,10 +70,4 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const { status, body, headers } = toErrorResponse(error);
     void reply.status(status).headers(headers).send(body);
   }
-}
-
-/** The same mapping for errors raised by Fastify before a route handler runs. */
-export function fastifyErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body, headers } = toErrorResponse(error);
-  void reply.status(status).headers(headers).send(body);
 }
