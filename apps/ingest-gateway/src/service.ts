@@ -1,8 +1,47 @@
-import { SERVICE_PORTS } from '@airis/config';
+import { SERVICE_PORTS, loadConfig, processEnvironment } from '@airis/config';
 import type { ServiceDefinition } from '@airis/service';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GatewayEnv } from './gateway.config';
+import { GatewayModule } from './gateway.module';
+import { NDJSON, type RequestWithText } from './ingest/ingest.controller';
+import { setupOpenApi } from './openapi';
 
-/** The public REST API: metric and event ingest, admin and query API. */
-export const SERVICE: ServiceDefinition = {
-  name: 'ingest-gateway',
-  defaultPort: SERVICE_PORTS['ingest-gateway'],
-};
+/** Registers the body types of the ingest routes besides JSON: NDJSON text and protobuf bytes. */
+export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON as Fastify parses it (prototype-poisoning checks included), keeping the text: a single
+  // ingest body that needs no change is written to Kafka as posted, without re-serialising.
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (request, body, done) => {
+    const text = body.toString('utf8');
+    (request as RequestWithText).bodyText = text;
+    // Fastify's default parser completes through `done`; its return value is not a promise to wait for.
+    void json(request as Parameters<typeof json>[0], text, done);
+  });
+  fastify.addContentTypeParser(
+    NDJSON,
+    { parseAs: 'string', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },
+    (_req, body, done) => done(null, body),
+  );
+  fastify.addContentTypeParser(
+    ['application/x-protobuf', 'application/protobuf'],
+    { parseAs: 'buffer', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },
+    (_req, body, done) => done(null, body),
+  );
+}
+
+/** The public REST API: metric and event ingest, admin API, OTLP and Prometheus remote write. */
+export function gatewayService(env: Record<string, string | undefined> = processEnvironment()): ServiceDefinition {
+  const config = loadConfig(GatewayEnv, env);
+  return {
+    name: 'ingest-gateway',
+    defaultPort: SERVICE_PORTS['ingest-gateway'],
+    imports: [GatewayModule.forRoot(config)],
+    bodyLimit: config.INGEST_BODY_LIMIT_BYTES,
+    env,
+    beforeListen: (app) => {
+      configureHttp(app, config);
+      setupOpenApi(app);
+    },
+  };
+}

@@ -172,7 +172,7 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
       subject: configKey(kind, id),
     });
     await this.waitForOffset(Number(meta?.baseOffset ?? -1));
-    return (this.get<S>(kind, id) ?? record);
+    return this.get<S>(kind, id) ?? record;
   }
 
   /** Deletes with a tombstone; false when there was nothing to delete. */

@@ -8,3 +8,6 @@ export * from './json-schema';
 export * from './topics';
 export * from './validation';
 export * from './config/webhook-source.dto';
+export * from './config/api-key.dto';
+export * from './config/webhook-subscription.dto';
+export * from './config/registry';

@@ -24,6 +24,8 @@ export interface ServiceDefinition {
   /** Body limit of the HTTP server, bytes. */
   bodyLimit?: number;
   env?: Record<string, string | undefined>;
+  /** Runs after the app is created and before it initialises and listens (body parsers, OpenAPI). */
+  beforeListen?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
 export interface RunningService {
@@ -83,6 +85,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     { bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
+  await definition.beforeListen?.(app);
   await app.listen({ port, host: env.HOST });
   const address = app.getHttpServer().address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// npm run bench:ingest — the ingest gateway against the local Kafka (issue 3):
+//   B1: raw kafkajs producer (idempotent, acks=all) sending 100-metric batches vs the gateway fed
+//       by autocannon with the same batches → metrics/s of each, ratio gateway ÷ raw, gateway CPU µs
+//       per metric; then the gateway's p99 at half its max rate.
+//   B2: the gateway with a no-op sink vs a bare Fastify server (same Fastify, same JSON parsing
+//       and response) → req/s ratio and p99.
+// Arms interleaved ROUNDS times, medians reported. Everything on loopback; own topics and
+// database, removed at the end.
+import { fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const MONGO = (process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/airis').replace(/\/[^/]*$/, '/');
+const suffix = randomBytes(4).toString('hex');
+const NAMESPACE = `bench-ingest-${suffix}.`;
+const DATABASE = `bench_ingest_${suffix}`;
+const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
+const METRICS_PER_BATCH = 100;
+
+const batch = JSON.stringify({
+  timestamp: Date.now(),
+  source: 'bench-model-server',
+  metrics: Array.from({ length: METRICS_PER_BATCH }, (_, i) => ({
+    name: `inference_latency_${i % 10}`,
+    value: Math.random() * 100,
+    unit: 'milliseconds',
+    tags: { model_name: 'resnet50', model_version: '3', framework: 'tensorflow', replica: String(i % 4) },
+  })),
+});
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  return (ticks * 1e6) / 100; // USER_HZ = 100
+}
+
+async function startGateway(port, sink) {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/ingest-gateway/src/main.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      SWC_NODE_PROJECT: resolve(root, 'tsconfig.json'),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      KAFKA_BROKERS: BROKERS,
+      MONGODB_URI: `${MONGO}${DATABASE}`,
+      AIRIS_TOPIC_NAMESPACE: NAMESPACE,
+      KAFKA_TOPIC_REPLICATION_FACTOR: '1',
+      AIRIS_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      INGEST_SINK: sink,
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error('gateway exited during start-up');
+    try {
+      if ((await fetch(`${url}/health/ready`)).status === 200) return { child, url };
+    } catch {
+      /* not yet */
+    }
+    await sleepMs(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error('gateway did not become ready');
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function load(url, { overallRate } = {}) {
+  return autocannon({
+    url: `${url}/api/v1/metrics/ingest`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    body: batch,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    ...(overallRate ? { overallRate } : {}),
+  });
+}
+
+async function gatewayArm(gw) {
+  const cpu0 = cpuMicros(gw.child.pid);
+  const r = await load(gw.url);
+  const cpu = cpuMicros(gw.child.pid) - cpu0;
+  const ok = r['2xx'];
+  if (r.non2xx > 0 || r.errors > 0) console.error(`  gateway arm: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return {
+    rps: ok / r.duration,
+    cpuPerReq: cpu / ok,
+    metricsPerSec: (ok * METRICS_PER_BATCH) / r.duration,
+    p99: r.latency.p99,
+    cpuPerMetric: cpu / (ok * METRICS_PER_BATCH),
+  };
+}
+
+async function rawArm(producer, topic) {
+  // Same records the gateway writes (one message per 100-metric batch), CONNECTIONS concurrent senders.
+  const end = Date.now() + SECONDS * 1000;
+  let sent = 0;
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (Date.now() < end) {
+        await producer.send({ topic, acks: -1, messages: [{ key: 'bench-model-server', value: batch }] });
+        sent++;
+      }
+    }),
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  return { metricsPerSec: (sent * METRICS_PER_BATCH) / seconds };
+}
+
+async function bareArm(url, pid) {
+  const cpu0 = cpuMicros(pid);
+  const r = await autocannon({
+    url: `${url}/api/v1/metrics/ingest`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    body: batch,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  return { rps: r['2xx'] / r.duration, p99: r.latency.p99, cpuPerReq: (cpuMicros(pid) - cpu0) / r['2xx'] };
+}
+
+const kafka = new Kafka({
+  clientId: 'bench-raw',
+  brokers: BROKERS.split(','),
+  logLevel: logLevel.NOTHING,
+  retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+});
+const portA = 18000 + Math.floor(Math.random() * 2000);
+const children = [];
+try {
+  console.log(
+    `bench:ingest — ${ROUNDS} rounds × ${SECONDS}s per arm, ${CONNECTIONS} connections, ${METRICS_PER_BATCH}-metric batches`,
+  );
+  const gw = await startGateway(portA, 'kafka');
+  children.push(gw.child);
+  const topic = `${NAMESPACE}airis.metrics.v1`;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  // Warm-up of both paths.
+  await load(gw.url, {}).catch(() => undefined);
+  const b1 = { raw: [], gw: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    b1.raw.push(await rawArm(producer, topic));
+    b1.gw.push(await gatewayArm(gw));
+  }
+  await producer.disconnect();
+  const gwRpsMax = median(b1.gw.map((x) => x.rps));
+  const half = await load(gw.url, { overallRate: Math.max(1, Math.floor(gwRpsMax / 2)) });
+  await stop(gw.child);
+
+  const noop = await startGateway(portA + 1, 'noop');
+  children.push(noop.child);
+  const bare = fork(resolve(root, 'bench/ingest-bare-server.mjs'), ['0'], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(bare);
+  const barePort = await new Promise((r) => bare.once('message', (m) => r(m.port)));
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  await load(noop.url).catch(() => undefined);
+  await bareArm(bareUrl, bare.pid);
+  const b2 = { gw: [], bare: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    b2.bare.push(await bareArm(bareUrl, bare.pid));
+    b2.gw.push(await gatewayArm(noop));
+  }
+  await stop(noop.child);
+  await stop(bare);
+
+  const rawMps = median(b1.raw.map((x) => x.metricsPerSec));
+  const gwMps = median(b1.gw.map((x) => x.metricsPerSec));
+  const cpu = median(b1.gw.map((x) => x.cpuPerMetric));
+  const noopRps = median(b2.gw.map((x) => x.rps));
+  const bareRps = median(b2.bare.map((x) => x.rps));
+  const bareCpu = median(b2.bare.map((x) => x.cpuPerReq));
+  const noopCpu = median(b2.gw.map((x) => x.cpuPerReq));
+  const rows = [
+    ['B1 raw kafkajs producer', `${rawMps.toFixed(0)} metrics/s`, ''],
+    ['B1 gateway (Kafka)', `${gwMps.toFixed(0)} metrics/s`, `p99 ${median(b1.gw.map((x) => x.p99))} ms at max`],
+    ['B1 gateway at half max rate', `${(half['2xx'] / half.duration).toFixed(0)} req/s`, `p99 ${half.latency.p99} ms`],
+    ['B1 gateway CPU per metric', `${cpu.toFixed(2)} µs`, ''],
+    ['B2 bare Fastify', `${bareRps.toFixed(0)} req/s`, `p99 ${median(b2.bare.map((x) => x.p99))} ms`],
+    ['B2 gateway (no-op sink)', `${noopRps.toFixed(0)} req/s`, `p99 ${median(b2.gw.map((x) => x.p99))} ms`],
+    ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'load-independent'],
+  ];
+  console.log('');
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(32)} ${b.padStart(20)}  ${c}`);
+  console.log('');
+  console.log(
+    `per round B1 raw: ${b1.raw.map((x) => x.metricsPerSec.toFixed(0)).join(', ')}; gateway: ${b1.gw.map((x) => x.metricsPerSec.toFixed(0)).join(', ')}`,
+  );
+  console.log(
+    `per round B2 bare: ${b2.bare.map((x) => x.rps.toFixed(0)).join(', ')}; gateway: ${b2.gw.map((x) => x.rps.toFixed(0)).join(', ')}`,
+  );
+  console.log(`ratio b1_ingest ${(gwMps / rawMps).toFixed(3)}`);
+  console.log(`ratio b2_http ${(noopRps / bareRps).toFixed(3)}`);
+  console.log(`figure b1_gateway_p99_ms ${half.latency.p99} ms`);
+  console.log(`figure b1_gateway_cpu_us_per_metric ${cpu.toFixed(3)} us`);
+  console.log(`figure b2_bare_cpu_us_per_req ${bareCpu.toFixed(0)} us`);
+  console.log(`figure b2_gateway_cpu_us_per_req ${noopCpu.toFixed(0)} us`);
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(NAMESPACE));
+    if (mine.length) await admin.deleteTopics({ topics: mine });
+    await admin.disconnect();
+  } catch {
+    /* best effort */
+  }
+  const mongo = new MongoClient(`${MONGO}${DATABASE}`);
+  try {
+    await mongo.connect();
+    await mongo.db(DATABASE).dropDatabase();
+  } catch {
+    /* best effort */
+  } finally {
+    await mongo.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { API_KEY_KIND, API_KEY_SECRET_FIELDS, ApiKeySpecDto } from './api-key.dto';
+import { WEBHOOK_SOURCE_KIND, WEBHOOK_SOURCE_SECRET_FIELDS, WebhookSourceSpecDto } from './webhook-source.dto';
+import {
+  WEBHOOK_SUBSCRIPTION_KIND,
+  WEBHOOK_SUBSCRIPTION_SECRET_FIELDS,
+  WebhookSubscriptionSpecDto,
+} from './webhook-subscription.dto';
+
+/** A class-validator DTO of a config spec. */
+export type ConfigSpecClass = new () => object;
+
+export interface ConfigKindEntry {
+  /** Kind on `airis.config.v1` (record key `kind/id`). */
+  kind: string;
+  /** Path of the admin REST resource under `/api/v1/`. */
+  path: string;
+  /** Spec DTO; undefined while the owning service has not published one (any JSON object is then accepted). */
+  dto?: ConfigSpecClass;
+  /**
+   * Dotted paths of secret fields, sealed by the admin API before the record is written and
+   * never returned in clear. Undefined: fields whose name looks secret are sealed.
+   */
+  secretFields?: readonly string[];
+  /** Served by a dedicated controller rather than the generic admin CRUD. */
+  dedicated?: boolean;
+  description: string;
+}
+
+/**
+ * Every configuration kind the admin API serves (DESIGN.md §8). Adding a kind is one entry:
+ * import its `<kind>.dto.ts` (class and `<KIND>_SECRET_FIELDS`) and list it here.
+ */
+export const CONFIG_KINDS: readonly ConfigKindEntry[] = [
+  {
+    kind: API_KEY_KIND,
+    path: 'api-keys',
+    dto: ApiKeySpecDto,
+    secretFields: API_KEY_SECRET_FIELDS,
+    dedicated: true,
+    description: 'API keys of the public API (stored hashed)',
+  },
+  {
+    kind: WEBHOOK_SUBSCRIPTION_KIND,
+    path: 'integrations/webhooks',
+    dto: WebhookSubscriptionSpecDto,
+    secretFields: WEBHOOK_SUBSCRIPTION_SECRET_FIELDS,
+    description: 'Outbound webhook subscriptions',
+  },
+  { kind: 'receiver', path: 'receivers', description: 'Notification receivers (Slack, PagerDuty, email, …)' },
+  { kind: 'route', path: 'routes', description: 'Alert routing tree nodes' },
+  { kind: 'rule', path: 'rules', description: 'Alert rules' },
+  { kind: 'silence', path: 'silences', description: 'Silences' },
+  { kind: 'inhibit_rule', path: 'inhibit-rules', description: 'Inhibition rules' },
+  { kind: 'time_interval', path: 'time-intervals', description: 'Named time intervals for routes' },
+  {
+    kind: WEBHOOK_SOURCE_KIND,
+    path: 'webhook-sources',
+    dto: WebhookSourceSpecDto,
+    secretFields: WEBHOOK_SOURCE_SECRET_FIELDS,
+    description: 'Inbound webhook sources (provider, secrets, allowed CIDRs)',
+  },
+  { kind: 'integration', path: 'integrations', description: 'Connector integration instances' },
+];
+
+export function configKind(kind: string): ConfigKindEntry | undefined {
+  return CONFIG_KINDS.find((k) => k.kind === kind);
+}
