@@ -40,7 +40,10 @@ export function serviceModule(definition: ServiceDefinition, env: ServiceEnv): D
   @Module({})
   class ServiceRootModule {}
   const consumer = definition.consumer
-    ? { ...definition.consumer, groupId: definition.consumer.groupId ?? `${env.AIRIS_TOPIC_NAMESPACE}airis.${definition.name}` }
+    ? {
+        ...definition.consumer,
+        groupId: definition.consumer.groupId ?? `${env.AIRIS_TOPIC_NAMESPACE}airis.${definition.name}`,
+      }
     : undefined;
   return {
     // Global so that every app module can inject ServiceEnv.
