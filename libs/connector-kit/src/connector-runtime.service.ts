@@ -248,7 +248,8 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
       { id: resource.id, settings: settings.value, credentials },
       {
         http: createHttpClient({
-          timeoutMs: Math.min(this.options.env.CONNECTOR_HTTP_TIMEOUT_MS, policy.timeoutMs),
+          // Below the run's limit, so a hung call reports as an HTTP timeout naming the endpoint.
+          timeoutMs: Math.min(this.options.env.CONNECTOR_HTTP_TIMEOUT_MS, Math.floor(policy.timeoutMs * 0.9)),
           userAgent: `airis-mon-connector-${this.options.family}`,
         }),
         now: () => Date.now(),

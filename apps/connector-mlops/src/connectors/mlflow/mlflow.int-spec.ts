@@ -6,6 +6,7 @@ import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
 import { mlopsService } from '../../service';
 import { type MlflowProcess, startMlflow } from '../../testing/mlflow-process';
+import { waitForTopicLeaders } from '../../testing/topics-led';
 
 /*
  * Acceptance: a real MLflow 3.x tracking server (SQLite backend, started here), the real broker
@@ -41,6 +42,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
   beforeAll(async () => {
     ctx = createTestContext('mlflow');
     await ctx.createTopics();
+    await waitForTopicLeaders(ctx.kafka, ctx.topics);
     mlflow = await startMlflow(await freePort());
     events = await ctx.collect('events');
     health = await ctx.collect('health');

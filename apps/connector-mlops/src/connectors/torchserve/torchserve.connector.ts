@@ -108,6 +108,7 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
       const path = `${this.management}/models/${encodeURIComponent(m.name)}${m.version ? `/${encodeURIComponent(m.version)}` : ''}`;
       const described = await this.call<DescribedModel[]>('management', { url: path });
       const samples: MetricDto[] = [];
+      let anyReady = false;
       for (const d of Array.isArray(described.body) ? described.body : []) {
         const version = d.modelVersion ?? 'default';
         const workers = d.workers ?? [];
@@ -115,6 +116,7 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
         const tags = { model_name: d.modelName, model_version: version, framework: 'pytorch' };
         samples.push({ name: 'workers_ready', value: ready, tags }, { name: 'workers_total', value: workers.length, tags });
         const state = ready > 0 ? 'READY' : 'UNAVAILABLE';
+        if (ready > 0) anyReady = true;
         const gen = changeOf(cp, `${d.modelName}\u0000${version}`, state);
         if (gen !== undefined) {
           events.push({
@@ -136,7 +138,8 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
           });
         }
       }
-      if (m.probe) samples.push(await this.probe(m));
+      // A model without workers is reported by its status event; probing it would only fail.
+      if (m.probe && anyReady) samples.push(await this.probe(m));
       if (samples.length > 0) {
         metrics.push({ id: stableId('ts-metrics', this.config.id, m.name, cp.run), source: `torchserve-${m.name}`, timestamp: now, metrics: samples });
       }
