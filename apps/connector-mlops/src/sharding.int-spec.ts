@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { EventDto, HealthReportDto } from '@airis/contracts';
 import { ConfigStore } from '@airis/config-store';
 import { ConnectorRuntime } from '@airis/connector-kit';
@@ -25,6 +27,7 @@ describe('sharding integrations over two replicas', () => {
   let health: TopicCollector;
   let events: TopicCollector;
   const replicas: RunningService[] = [];
+  let child: ChildProcess | undefined;
 
   const start = async (instance: string): Promise<RunningService> => {
     const replica = await startService(
@@ -55,6 +58,7 @@ describe('sharding integrations over two replicas', () => {
   });
 
   afterAll(async () => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
     await Promise.allSettled(replicas.map((r) => r.close()));
     await mlflow?.close();
     await ctx?.cleanup();
@@ -128,8 +132,57 @@ describe('sharding integrations over two replicas', () => {
       },
       { timeoutMs: 60_000, description: 'replica-a polling all 10 integrations' },
     );
+    process.stdout.write(`figure graceful_takeover_ms ${Date.now() - closedAt} ms\n`);
     expect(Date.now() - closedAt).toBeLessThan(60_000);
     expect(held(a)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(a.app.get(ConnectorRuntime).ownedIntegrations()).toEqual([...IDS].sort());
+  });
+
+  it('a replica process killed with SIGKILL loses its integrations to the survivor within the session timeout', async () => {
+    const a = replicas[0]!;
+    const root = resolve(__dirname, '../../..');
+    // A real second process, killed without any chance to leave the group.
+    child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/connector-mlops/src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ...ctx.serviceEnv({
+          CONNECTOR_INSTANCE_ID: 'replica-c',
+          CONNECTOR_SESSION_TIMEOUT_MS: '6000',
+          CONNECTOR_HEARTBEAT_INTERVAL_MS: '500',
+        }),
+        SWC_NODE_PROJECT: resolve(root, 'tsconfig.json'),
+      },
+      stdio: 'ignore',
+    });
+    const fromC = () => reports().filter((h) => h.instance === 'replica-c' && h.status === 'healthy');
+    await pollUntil(() => held(a).length < 6 && fromC().length >= 3, {
+      timeoutMs: 120_000,
+      description: 'the second process polling its share',
+    });
+    const cShare = new Set(fromC().map((h) => h.component));
+    expect(cShare.size).toBeGreaterThan(0);
+    for (const id of cShare) expect(a.app.get(ConnectorRuntime).ownedIntegrations()).not.toContain(id);
+
+    const killedAt = Date.now();
+    child.kill('SIGKILL');
+    await pollUntil(() => a.app.get(ConnectorRuntime).ownedIntegrations().length === 10, {
+      timeoutMs: 60_000,
+      description: 'the survivor owning all 10 again',
+    });
+    const offset = health.records.length;
+    await pollUntil(
+      () => {
+        const after = health.records
+          .slice(offset)
+          .map((r) => JSON.parse(r.value ?? 'null') as HealthReportDto)
+          .filter((h) => h.instance === 'replica-a' && h.status === 'healthy');
+        return [...cShare].every((id) => after.some((h) => h.component === id));
+      },
+      { timeoutMs: 60_000, description: 'replica-a polling the killed process’s integrations' },
+    );
+    const takeover = Date.now() - killedAt;
+    process.stdout.write(`figure sigkill_takeover_ms ${takeover} ms\n`);
+    expect(takeover).toBeLessThan(60_000);
   });
 });
