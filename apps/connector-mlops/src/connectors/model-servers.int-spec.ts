@@ -203,6 +203,15 @@ describe('connector-mlops with model servers and pipelines', () => {
     await degraded('iris-slow', /^timeout: GET http:\/\/127\.0\.0\.1:\d+\/v2\/health\/live did not answer within 450 ms/);
     await degraded('kfp-badtoken', /^auth_failed: .*\(HTTP 401\).*Unauthenticated/);
 
+    // Invalid resources: reported once per revision, never polled; other families ignored.
+    await store.put('integration', 'bad-type', { family: 'mlops', type: 'sagemaker', settings: {} });
+    await store.put('integration', 'bad-settings', { family: 'mlops', type: 'tfserving', settings: { base_url: 'nope', models: [] } });
+    await store.put('integration', 'other-family', { family: 'cloud', type: 'cloudwatch', settings: {} });
+    await degraded('bad-type', /^invalid_config: unknown connector type "sagemaker" \(this service offers kserve, kubeflow, mlflow, tfserving, torchserve, triton\)/);
+    await degraded('bad-settings', /^invalid_config: settings\.base_url: .*settings\.models: /);
+    expect(reports('bad-type')).toHaveLength(1);
+    expect(reports('other-family')).toHaveLength(0);
+
     // Fixed live (no restart): the next runs are healthy.
     writeFileSync(kfpBad, 'sa-token-1');
     await store.put('integration', 'tfs-badauth', {
