@@ -85,10 +85,13 @@ describe('sharding integrations over two replicas', () => {
         settings: { tracking_uri: mlflow.url },
       });
     }
-    await pollUntil(() => IDS.every((id) => reports().filter((h) => h.component === id && h.status === 'healthy').length >= 3), {
-      timeoutMs: 60_000,
-      description: 'three healthy runs of every integration',
-    });
+    await pollUntil(
+      () => IDS.every((id) => reports().filter((h) => h.component === id && h.status === 'healthy').length >= 3),
+      {
+        timeoutMs: 60_000,
+        description: 'three healthy runs of every integration',
+      },
+    );
 
     const pollers = new Map<string, Set<string>>();
     for (const h of reports()) pollers.set(h.component, (pollers.get(h.component) ?? new Set()).add(h.instance ?? '?'));
@@ -105,7 +108,13 @@ describe('sharding integrations over two replicas', () => {
       'commands',
       IDS.map((id) => ({
         key: id,
-        value: JSON.stringify({ id: `sync-${id}`, target: id, action: 'sync-now', issued_by: 'test', timestamp: Date.now() }),
+        value: JSON.stringify({
+          id: `sync-${id}`,
+          target: id,
+          action: 'sync-now',
+          issued_by: 'test',
+          timestamp: Date.now(),
+        }),
       })),
     );
     const results = () =>

@@ -9,7 +9,9 @@ describe('MongoCheckpointStore', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('checkpoints');
-    connection = await mongoose.createConnection(ctx.mongoUri, { retryWrites: false, serverSelectionTimeoutMS: 5000 }).asPromise();
+    connection = await mongoose
+      .createConnection(ctx.mongoUri, { retryWrites: false, serverSelectionTimeoutMS: 5000 })
+      .asPromise();
   });
 
   afterAll(async () => {

@@ -22,7 +22,7 @@ export function validateSettings<S extends object>(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, errors: ['settings: must be an object'] };
   }
-  const instance = plainToInstance(schema, { ...defaults, ...(raw as object) }, { enableImplicitConversion: false });
+  const instance = plainToInstance(schema, { ...defaults, ...raw }, { enableImplicitConversion: false });
   const errors = validateSync(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,

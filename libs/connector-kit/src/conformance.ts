@@ -109,7 +109,7 @@ export function describeConformance(c: ConformanceCase): void {
       const settings = validate(factory, fixture);
       if (!settings.ok) throw new Error(`dead() settings invalid: ${settings.errors.join('; ')}`);
       const connector = factory.create(
-        { id: 'conformance-dead', settings: settings.value, credentials: fixture.credentials ?? {} },
+        { id: 'conformance-dead', settings: settings.value as unknown, credentials: fixture.credentials ?? {} },
         deps(),
       );
       const error = await connector.testConnection().then(
@@ -149,7 +149,7 @@ export function describeConformance(c: ConformanceCase): void {
         const settings = validate(factory, live);
         if (!settings.ok) throw new Error(`live() settings invalid: ${settings.errors.join('; ')}`);
         const connector = factory.create(
-          { id: 'conformance-live', settings: settings.value, credentials: live.credentials ?? {} },
+          { id: 'conformance-live', settings: settings.value as unknown, credentials: live.credentials ?? {} },
           deps(),
         );
         await connector.start();

@@ -148,9 +148,11 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   /** Brings running runners in line with (desired ∩ owned); serialised. */
   private reconcile(): void {
-    this.reconciling = this.reconciling.then(() => this.reconcileNow()).catch((error: unknown) => {
-      this.logger.error(`reconcile failed: ${(error as Error).message}`);
-    });
+    this.reconciling = this.reconciling
+      .then(() => this.reconcileNow())
+      .catch((error: unknown) => {
+        this.logger.error(`reconcile failed: ${(error as Error).message}`);
+      });
   }
 
   private async reconcileNow(): Promise<void> {
@@ -186,7 +188,11 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
         checkpoints: this.checkpoints,
         sink: this.sink(built.value.factory.type),
         onRun: (o) =>
-          runsTotal.inc({ family: this.options.family, type: built.value.factory.type, outcome: o.ok ? 'ok' : 'error' }),
+          runsTotal.inc({
+            family: this.options.family,
+            type: built.value.factory.type,
+            outcome: o.ok ? 'ok' : 'error',
+          }),
       });
       this.running.set(id, { revision: resource.revision, runner });
       try {
@@ -245,7 +251,7 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
     if (!settings.ok) return { ok: false, type, message: `invalid_config: ${settings.errors.join('; ')}` };
     const policy = this.policy(spec);
     const connector = factory.create(
-      { id: resource.id, settings: settings.value, credentials },
+      { id: resource.id, settings: settings.value as unknown, credentials },
       {
         http: createHttpClient({
           // Below the run's limit, so a hung call reports as an HTTP timeout naming the endpoint.
@@ -331,11 +337,7 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
       },
     };
     await this.producer.publish('events', event.source, event, { id: event.id! });
-    await done.updateOne(
-      { _id: command.id },
-      { $setOnInsert: { event, done_at: new Date() } },
-      { upsert: true },
-    );
+    await done.updateOne({ _id: command.id }, { $setOnInsert: { event, done_at: new Date() } }, { upsert: true });
   }
 
   private async execute(

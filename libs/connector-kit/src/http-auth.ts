@@ -27,7 +27,10 @@ export function credentialsFor(auth: AuthType): string[] {
   }
 }
 
-export function authHeaders(settings: { auth: AuthType; username?: string | undefined }, credentials: Record<string, string>): Record<string, string> {
+export function authHeaders(
+  settings: { auth: AuthType; username?: string | undefined },
+  credentials: Record<string, string>,
+): Record<string, string> {
   switch (settings.auth) {
     case 'none':
       return {};

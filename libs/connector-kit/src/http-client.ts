@@ -30,7 +30,7 @@ function withQuery(url: string, query: HttpRequest['query']): string {
   for (const [k, v] of Object.entries(query)) {
     if (v === undefined) continue;
     if (Array.isArray(v)) for (const item of v as readonly string[]) u.searchParams.append(k, item);
-    else u.searchParams.append(k, String(v as string | number | boolean));
+    else u.searchParams.append(k, String(v));
   }
   return u.toString();
 }
@@ -113,7 +113,10 @@ export function createHttpClient(defaults: { timeoutMs: number; userAgent?: stri
       try {
         body = text.length === 0 ? {} : JSON.parse(text);
       } catch {
-        throw AppError.permanent('bad_response', `${what} answered HTTP ${response.status} with a body that is not JSON`);
+        throw AppError.permanent(
+          'bad_response',
+          `${what} answered HTTP ${response.status} with a body that is not JSON`,
+        );
       }
       return { status: response.status, body: body as T, latency_ms };
     },

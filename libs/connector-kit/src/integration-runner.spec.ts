@@ -27,7 +27,8 @@ class CountingConnector implements Connector<number> {
   calls = 0;
   start = () => Promise.resolve();
   stop = () => Promise.resolve();
-  testConnection = () => (this.failing ? Promise.reject(this.failing) : Promise.resolve({ detail: 'ok', latency_ms: 1 }));
+  testConnection = () =>
+    this.failing ? Promise.reject(this.failing) : Promise.resolve({ detail: 'ok', latency_ms: 1 });
   collect(cp: number | undefined): Promise<CollectResult<number>> {
     this.calls++;
     if (this.failing) return Promise.reject(this.failing);

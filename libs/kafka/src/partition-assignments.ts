@@ -33,7 +33,11 @@ export class PartitionAssignments {
   /** From a kafkajs GROUP_JOIN payload's `memberAssignment`. */
   assign(memberAssignment: Record<string, number[]>): void {
     const next = new Map<string, readonly number[]>();
-    for (const [topic, partitions] of Object.entries(memberAssignment)) next.set(topic, [...partitions].sort((a, b) => a - b));
+    for (const [topic, partitions] of Object.entries(memberAssignment))
+      next.set(
+        topic,
+        [...partitions].sort((a, b) => a - b),
+      );
     this.current = next;
     this.emit();
   }

@@ -56,22 +56,20 @@ const cases: ConformanceCase[] = [
     },
     dead: (base) => ({ settings: { inference_url: base, management_url: base } }),
   },
-  ...[kserveFactory, tritonFactory].map(
-    (factory): ConformanceCase => ({
-      factory,
-      testdataDir: join(__dirname, 'kserve/testdata'),
-      live: async () => {
-        const server = await startFakeOip({ token: 'jwt' });
-        const probe = { inputs: [{ name: 'input-0', shape: [1, 4], datatype: 'FP32', data: [6.8, 2.8, 4.8, 1.4] }] };
-        return {
-          settings: { base_url: server.url, auth: 'bearer', models: [{ name: 'iris', probe }] },
-          credentials: { token: 'jwt' },
-          close: () => server.close(),
-        };
-      },
-      dead: (base) => ({ settings: { base_url: base, models: [{ name: 'iris' }] } }),
-    }),
-  ),
+  ...[kserveFactory, tritonFactory].map((factory): ConformanceCase => ({
+    factory,
+    testdataDir: join(__dirname, 'kserve/testdata'),
+    live: async () => {
+      const server = await startFakeOip({ token: 'jwt' });
+      const probe = { inputs: [{ name: 'input-0', shape: [1, 4], datatype: 'FP32', data: [6.8, 2.8, 4.8, 1.4] }] };
+      return {
+        settings: { base_url: server.url, auth: 'bearer', models: [{ name: 'iris', probe }] },
+        credentials: { token: 'jwt' },
+        close: () => server.close(),
+      };
+    },
+    dead: (base) => ({ settings: { base_url: base, models: [{ name: 'iris' }] } }),
+  })),
   {
     factory: kubeflowFactory,
     testdataDir: join(__dirname, 'kubeflow/testdata'),

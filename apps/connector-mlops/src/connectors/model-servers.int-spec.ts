@@ -43,10 +43,13 @@ describe('connector-mlops with model servers and pipelines', () => {
   let health: TopicCollector;
 
   const batches = () => metrics.records.map((r) => JSON.parse(r.value ?? 'null') as MetricBatchDto);
-  const samples = (name: string) => batches().flatMap((b) => b.metrics.filter((m) => m.name === name).map((m) => ({ ...m, source: b.source })));
+  const samples = (name: string) =>
+    batches().flatMap((b) => b.metrics.filter((m) => m.name === name).map((m) => ({ ...m, source: b.source })));
   const evts = () => events.records.map((r) => JSON.parse(r.value ?? 'null') as EventDto);
   const reports = (id: string) =>
-    health.records.map((r) => JSON.parse(r.value ?? 'null') as HealthReportDto).filter((h) => h.kind === 'integration' && h.component === id);
+    health.records
+      .map((r) => JSON.parse(r.value ?? 'null') as HealthReportDto)
+      .filter((h) => h.kind === 'integration' && h.component === id);
   const fast = { interval_ms: 1000, jitter: 0.1 };
 
   beforeAll(async () => {
@@ -86,13 +89,21 @@ describe('connector-mlops with model servers and pipelines', () => {
       family: 'mlops',
       type: 'tfserving',
       schedule: fast,
-      settings: { base_url: tfs.url, models: [{ name: 'half_plus_two', version: '2', probe: { instances: [1.0, 2.0, 5.0] } }] },
+      settings: {
+        base_url: tfs.url,
+        models: [{ name: 'half_plus_two', version: '2', probe: { instances: [1.0, 2.0, 5.0] } }],
+      },
     });
     await store.put('integration', 'torch', {
       family: 'mlops',
       type: 'torchserve',
       schedule: fast,
-      settings: { inference_url: torch.inference.url, management_url: torch.management.url, auth: 'token', models: [{ name: 'squeezenet1_1', probe: { data: 'aGk=' } }] },
+      settings: {
+        inference_url: torch.inference.url,
+        management_url: torch.management.url,
+        auth: 'token',
+        models: [{ name: 'squeezenet1_1', probe: { data: 'aGk=' } }],
+      },
       credentials: { inference_key: 'inf-key', management_key: 'mgmt-key' },
     });
     await store.put('integration', 'iris', {
@@ -113,7 +124,10 @@ describe('connector-mlops with model servers and pipelines', () => {
     });
 
     for (const id of ['tfs', 'torch', 'iris', 'kfp']) {
-      await pollUntil(() => reports(id).filter((h) => h.status === 'healthy').length >= 2, { timeoutMs: 60_000, description: `${id} healthy twice` });
+      await pollUntil(() => reports(id).filter((h) => h.status === 'healthy').length >= 2, {
+        timeoutMs: 60_000,
+        description: `${id} healthy twice`,
+      });
     }
     // The seed's inference_latency with its tags, from each model server.
     const latency = samples('inference_latency');
@@ -122,8 +136,12 @@ describe('connector-mlops with model servers and pipelines', () => {
       source: 'tensorflow-serving-half_plus_two',
       tags: { model_name: 'half_plus_two', model_version: '2', framework: 'tensorflow' },
     });
-    expect(latency.find((m) => m.tags?.['framework'] === 'pytorch')?.tags).toMatchObject({ model_name: 'squeezenet1_1' });
-    expect(latency.find((m) => m.tags?.['framework'] === 'onnxruntime_onnx')?.tags).toMatchObject({ model_name: 'iris' });
+    expect(latency.find((m) => m.tags?.['framework'] === 'pytorch')?.tags).toMatchObject({
+      model_name: 'squeezenet1_1',
+    });
+    expect(latency.find((m) => m.tags?.['framework'] === 'onnxruntime_onnx')?.tags).toMatchObject({
+      model_name: 'iris',
+    });
     for (const m of latency) expect(m.value).toBeGreaterThan(0);
 
     // Kubeflow: durations, success rate and the seed's run metrics; RUNNING run not reported.
@@ -133,7 +151,11 @@ describe('connector-mlops with model servers and pipelines', () => {
     ]);
     expect(samples('step_duration').map((m) => m.tags?.['step'])).toEqual(['preprocess', 'train', 'preprocess']);
     expect(samples('success_rate').at(-1)?.value).toBe(0.5);
-    expect(['accuracy', 'loss', 'f1_score'].map((n) => samples(n).map((m) => m.value))).toEqual([[0.93], [0.18], [0.9]]);
+    expect(['accuracy', 'loss', 'f1_score'].map((n) => samples(n).map((m) => m.value))).toEqual([
+      [0.93],
+      [0.18],
+      [0.9],
+    ]);
     expect(samples('debug_metric')).toEqual([]);
     const finished = evts().filter((e) => e.event_type === 'pipeline_run_finished');
     expect(finished.map((e) => [e.data?.['run_id'], e.data?.['state'], e.severity])).toEqual([
@@ -141,25 +163,40 @@ describe('connector-mlops with model servers and pipelines', () => {
       ['run-2', 'FAILED', 'error'],
     ]);
     // The service-account token went out as a bearer token.
-    expect(kfp.requests.filter((r) => r.path === '/apis/v2beta1/runs').every((r) => r.headers.authorization === 'Bearer sa-token-1')).toBe(true);
+    expect(
+      kfp.requests
+        .filter((r) => r.path === '/apis/v2beta1/runs')
+        .every((r) => r.headers.authorization === 'Bearer sa-token-1'),
+    ).toBe(true);
 
     // Model status: one event per state, then a change is one more.
     const status = () => evts().filter((e) => e.event_type === 'model_status_changed');
-    expect(status().filter((e) => e.source === 'tensorflow-serving-half_plus_two').map((e) => [e.data?.['model_version'], e.data?.['state']])).toEqual([
-      ['2', 'AVAILABLE'],
-    ]);
+    expect(
+      status()
+        .filter((e) => e.source === 'tensorflow-serving-half_plus_two')
+        .map((e) => [e.data?.['model_version'], e.data?.['state']]),
+    ).toEqual([['2', 'AVAILABLE']]);
     torch.setWorkerStatus('STOPPED');
     oip.setModelReady(false);
-    await pollUntil(() => status().filter((e) => e.data?.['state'] === 'UNAVAILABLE' || e.data?.['state'] === 'NOT_READY').length >= 2, {
-      timeoutMs: 30_000,
-      description: 'not-ready events',
-    });
+    await pollUntil(
+      () =>
+        status().filter((e) => e.data?.['state'] === 'UNAVAILABLE' || e.data?.['state'] === 'NOT_READY').length >= 2,
+      {
+        timeoutMs: 30_000,
+        description: 'not-ready events',
+      },
+    );
     // Not ready is news (an event), not a failed run: no probe is sent to a model without workers.
     const probesBefore = torch.inference.requests.filter((r) => r.path.startsWith('/predictions/')).length;
     const torchRuns = reports('torch').length;
-    await pollUntil(() => reports('torch').length >= torchRuns + 2, { timeoutMs: 30_000, description: 'two more torch runs' });
+    await pollUntil(() => reports('torch').length >= torchRuns + 2, {
+      timeoutMs: 30_000,
+      description: 'two more torch runs',
+    });
     expect(reports('torch').at(-1)?.status).toBe('healthy');
-    expect(torch.inference.requests.filter((r) => r.path.startsWith('/predictions/')).length).toBeLessThanOrEqual(probesBefore + 1);
+    expect(torch.inference.requests.filter((r) => r.path.startsWith('/predictions/')).length).toBeLessThanOrEqual(
+      probesBefore + 1,
+    );
     const all = evts();
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
   });
@@ -198,16 +235,29 @@ describe('connector-mlops with model servers and pipelines', () => {
         timeoutMs: 30_000,
         description: `${id} degraded with ${pattern}`,
       });
-    await degraded('tfs-badauth', /^auth_failed: authentication rejected by GET http:\/\/127\.0\.0\.1:\d+\/v1\/models\/half_plus_two \(HTTP 401\)/);
+    await degraded(
+      'tfs-badauth',
+      /^auth_failed: authentication rejected by GET http:\/\/127\.0\.0\.1:\d+\/v1\/models\/half_plus_two \(HTTP 401\)/,
+    );
     await degraded('torch-badkey', /^auth_failed: TorchServe management API rejected the management key/);
-    await degraded('iris-slow', /^timeout: GET http:\/\/127\.0\.0\.1:\d+\/v2\/health\/live did not answer within 450 ms/);
+    await degraded(
+      'iris-slow',
+      /^timeout: GET http:\/\/127\.0\.0\.1:\d+\/v2\/health\/live did not answer within 450 ms/,
+    );
     await degraded('kfp-badtoken', /^auth_failed: .*\(HTTP 401\).*Unauthenticated/);
 
     // Invalid resources: reported once per revision, never polled; other families ignored.
     await store.put('integration', 'bad-type', { family: 'mlops', type: 'sagemaker', settings: {} });
-    await store.put('integration', 'bad-settings', { family: 'mlops', type: 'tfserving', settings: { base_url: 'nope', models: [] } });
+    await store.put('integration', 'bad-settings', {
+      family: 'mlops',
+      type: 'tfserving',
+      settings: { base_url: 'nope', models: [] },
+    });
     await store.put('integration', 'other-family', { family: 'cloud', type: 'cloudwatch', settings: {} });
-    await degraded('bad-type', /^invalid_config: unknown connector type "sagemaker" \(this service offers kserve, kubeflow, mlflow, tfserving, torchserve, triton\)/);
+    await degraded(
+      'bad-type',
+      /^invalid_config: unknown connector type "sagemaker" \(this service offers kserve, kubeflow, mlflow, tfserving, torchserve, triton\)/,
+    );
     await degraded('bad-settings', /^invalid_config: settings\.base_url: .*settings\.models: /);
     expect(reports('bad-type')).toHaveLength(1);
     expect(reports('other-family')).toHaveLength(0);
@@ -222,12 +272,18 @@ describe('connector-mlops with model servers and pipelines', () => {
       credentials: { token: 'right' },
     });
     for (const id of ['tfs-badauth', 'kfp-badtoken']) {
-      await pollUntil(() => reports(id).at(-1)?.status === 'healthy', { timeoutMs: 30_000, description: `${id} healthy again` });
+      await pollUntil(() => reports(id).at(-1)?.status === 'healthy', {
+        timeoutMs: 30_000,
+        description: `${id} healthy again`,
+      });
     }
     // Removed live: no longer polled.
     await store.delete('integration', 'iris-slow');
     const runtime = service.app.get(ConnectorRuntime);
-    await pollUntil(() => !runtime.ownedIntegrations().includes('iris-slow'), { timeoutMs: 10_000, description: 'iris-slow stopped' });
+    await pollUntil(() => !runtime.ownedIntegrations().includes('iris-slow'), {
+      timeoutMs: 10_000,
+      description: 'iris-slow stopped',
+    });
   });
 
   it('answers test-connection and sync-now commands, once per command id', async () => {
@@ -235,7 +291,8 @@ describe('connector-mlops with model servers and pipelines', () => {
       key: target,
       value: JSON.stringify({ id, target, action, issued_by: 'cli:ops', timestamp: Date.now() }),
     });
-    const results = (id: string) => evts().filter((e) => e.event_type === 'integration.command_result' && e.data?.['command_id'] === id);
+    const results = (id: string) =>
+      evts().filter((e) => e.event_type === 'integration.command_result' && e.data?.['command_id'] === id);
     await ctx.produce('commands', [command('cmd-test-1', 'torch-badkey', 'test-connection')]);
     await ctx.produce('commands', [command('cmd-sync-1', 'tfs', 'sync-now'), command('cmd-sync-1', 'tfs', 'sync-now')]);
     await ctx.produce('commands', [command('cmd-other', 'some-alert', 'acknowledge')]);
@@ -254,7 +311,12 @@ describe('connector-mlops with model servers and pipelines', () => {
     const sync = results('cmd-sync-1');
     expect(new Set(sync.map((e) => e.id))).toEqual(new Set(['cmd-sync-1.result']));
     expect(sync[0]?.data).toMatchObject({ action: 'sync-now', outcome: 'success', status: 'healthy' });
-    const done = await (await ctx.mongo()).db(ctx.database).collection('connector_commands').countDocuments({ _id: 'cmd-sync-1' as never });
+    const done = await (
+      await ctx.mongo()
+    )
+      .db(ctx.database)
+      .collection('connector_commands')
+      .countDocuments({ _id: 'cmd-sync-1' as never });
     expect(done).toBe(1);
     expect(evts().filter((e) => e.data?.['command_id'] === 'cmd-other')).toEqual([]);
   });

@@ -1,4 +1,10 @@
-import { HttpAuthSettings, credentialsFor, requireCredentials, validateSettings, type ValidationResult } from '@airis/connector-kit';
+import {
+  HttpAuthSettings,
+  credentialsFor,
+  requireCredentials,
+  validateSettings,
+  type ValidationResult,
+} from '@airis/connector-kit';
 import { IsUrl } from 'class-validator';
 import { type ModelTarget, modelTargets } from '../shared/probe';
 
@@ -23,7 +29,9 @@ export function validateKServe(raw: unknown, credentials: Record<string, string>
   if (result.ok) {
     result.value.models.forEach((m, i) => {
       if (m.probe && !Array.isArray(m.probe['inputs'])) {
-        errors.push(`settings.models.${i}.probe: must hold an "inputs" array (Open Inference Protocol inference request)`);
+        errors.push(
+          `settings.models.${i}.probe: must hold an "inputs" array (Open Inference Protocol inference request)`,
+        );
       }
     });
   }

@@ -58,7 +58,10 @@ export class KServeConnector implements Connector<StateCheckpoint> {
   }
 
   async testConnection(): Promise<ConnectionInfo> {
-    const res = await this.deps.http.request<{ name?: string; version?: string }>({ url: `${this.base}/v2`, headers: this.headers });
+    const res = await this.deps.http.request<{ name?: string; version?: string }>({
+      url: `${this.base}/v2`,
+      headers: this.headers,
+    });
     return {
       latency_ms: res.latency_ms,
       detail: `${res.body.name ?? this.flavour} ${res.body.version ?? ''} speaks the Open Inference Protocol v2`.trim(),
@@ -71,7 +74,10 @@ export class KServeConnector implements Connector<StateCheckpoint> {
       const res = await this.deps.http.request<Record<string, unknown>>({ url, headers: this.headers });
       return res.body[field] === false ? { ok: false, reason: `${field}: false` } : { ok: true, reason: '' };
     } catch (error) {
-      if (error instanceof AppError && (error.code === 'not_found' || (error.code === 'http_error' && error.errorClass === 'PERMANENT'))) {
+      if (
+        error instanceof AppError &&
+        (error.code === 'not_found' || (error.code === 'http_error' && error.errorClass === 'PERMANENT'))
+      ) {
         return { ok: false, reason: error.message };
       }
       throw error;
@@ -135,7 +141,12 @@ export class KServeConnector implements Connector<StateCheckpoint> {
         });
       }
       if (m.probe && modelReady.ok) samples.push(await this.infer(m, tags));
-      metrics.push({ id: stableId('oip-metrics', this.config.id, m.name, cp.run), source: `${this.flavour}-${m.name}`, timestamp: now, metrics: samples });
+      metrics.push({
+        id: stableId('oip-metrics', this.config.id, m.name, cp.run),
+        source: `${this.flavour}-${m.name}`,
+        timestamp: now,
+        metrics: samples,
+      });
     }
     return { metrics, events, checkpoint: cp };
   }
@@ -151,6 +162,11 @@ export class KServeConnector implements Connector<StateCheckpoint> {
     if (!Array.isArray(res.body.outputs)) {
       throw AppError.permanent('bad_response', `inference on ${m.name} answered without an outputs array`);
     }
-    return { name: 'inference_latency', value: Math.round((performance.now() - started) * 1000) / 1000, unit: 'milliseconds', tags };
+    return {
+      name: 'inference_latency',
+      value: Math.round((performance.now() - started) * 1000) / 1000,
+      unit: 'milliseconds',
+      tags,
+    };
   }
 }

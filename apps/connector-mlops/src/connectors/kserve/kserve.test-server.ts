@@ -27,7 +27,9 @@ export async function startFakeOip(options: { token?: string; delayMs?: number }
       return { status: 404, body: { error: `Model with name ${m?.[1] ?? '?'} does not exist.` } };
     }
     if (req.method === 'GET' && m[3] === '/ready') {
-      return modelReady ? { status: 200, body: { name: 'iris', ready: true } } : { status: 400, body: { error: 'Model iris is not ready' } };
+      return modelReady
+        ? { status: 200, body: { name: 'iris', ready: true } }
+        : { status: 400, body: { error: 'Model iris is not ready' } };
     }
     if (req.method === 'GET' && !m[3]) {
       return {
@@ -43,7 +45,10 @@ export async function startFakeOip(options: { token?: string; delayMs?: number }
     }
     if (req.method === 'POST' && m[3] === '/infer') {
       if (!modelReady) return { status: 400, body: { error: 'Model iris is not ready' } };
-      const body = req.body as { id?: string; inputs?: { name: string; shape: number[]; datatype: string; data: number[] }[] };
+      const body = req.body as {
+        id?: string;
+        inputs?: { name: string; shape: number[]; datatype: string; data: number[] }[];
+      };
       if (!body?.inputs?.length) return { status: 400, body: { error: 'Invalid request: inputs is required' } };
       return {
         status: 200,
@@ -51,7 +56,12 @@ export async function startFakeOip(options: { token?: string; delayMs?: number }
           model_name: 'iris',
           model_version: '1',
           ...(body.id ? { id: body.id } : {}),
-          outputs: body.inputs.map((i, n) => ({ name: `output-${n}`, shape: i.shape, datatype: i.datatype, data: i.data.map((x) => x * 2) })),
+          outputs: body.inputs.map((i, n) => ({
+            name: `output-${n}`,
+            shape: i.shape,
+            datatype: i.datatype,
+            data: i.data.map((x) => x * 2),
+          })),
         },
       };
     }

@@ -91,9 +91,16 @@ export function kubeflowDefaults(): Partial<KubeflowSettings> {
 
 export const DEFAULT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export function validateKubeflow(raw: unknown, credentials: Record<string, string>): ValidationResult<KubeflowSettings> {
+export function validateKubeflow(
+  raw: unknown,
+  credentials: Record<string, string>,
+): ValidationResult<KubeflowSettings> {
   const result = validateSettings(KubeflowSettings, kubeflowDefaults(), raw);
-  const errors = requireCredentials(result, credentials, result.ok && result.value.authentication.type === 'bearer' ? ['token'] : []);
+  const errors = requireCredentials(
+    result,
+    credentials,
+    result.ok && result.value.authentication.type === 'bearer' ? ['token'] : [],
+  );
   if (result.ok && result.value.authentication.type === 'service_account') {
     result.value.authentication.token_path ??= DEFAULT_TOKEN_PATH;
   }

@@ -89,7 +89,10 @@ export class KubeflowConnector implements Connector<KubeflowCheckpoint> {
           const token = (await readFile(path, 'utf8')).trim();
           return { authorization: `Bearer ${token}` };
         } catch (error) {
-          throw AppError.permanent('auth_failed', `cannot read the service-account token at ${path}: ${(error as Error).message}`);
+          throw AppError.permanent(
+            'auth_failed',
+            `cannot read the service-account token at ${path}: ${(error as Error).message}`,
+          );
         }
       }
     }
@@ -116,10 +119,14 @@ export class KubeflowConnector implements Connector<KubeflowCheckpoint> {
     const names = new Map<string, string>();
     let token: string | undefined;
     for (let page = 0; page < 100; page++) {
-      const res = await this.get<{ experiments?: { experiment_id: string; display_name?: string }[]; next_page_token?: string }>(
-        '/apis/v2beta1/experiments',
-        { page_size: this.config.settings.page_size, page_token: token, namespace: this.config.settings.namespace },
-      );
+      const res = await this.get<{
+        experiments?: { experiment_id: string; display_name?: string }[];
+        next_page_token?: string;
+      }>('/apis/v2beta1/experiments', {
+        page_size: this.config.settings.page_size,
+        page_token: token,
+        namespace: this.config.settings.namespace,
+      });
       for (const e of res.body.experiments ?? []) names.set(e.experiment_id, e.display_name ?? e.experiment_id);
       token = res.body.next_page_token || undefined;
       if (!token) break;
@@ -192,12 +199,22 @@ export class KubeflowConnector implements Connector<KubeflowCheckpoint> {
           const s = ms(task.start_time);
           const e = ms(task.end_time);
           if (s === undefined || e === undefined || !task.display_name) continue;
-          samples.push({ name: 'step_duration', value: Math.max(0, (e - s) / 1000), unit: 'seconds', tags: { ...tags, step: task.display_name } });
+          samples.push({
+            name: 'step_duration',
+            value: Math.max(0, (e - s) / 1000),
+            unit: 'seconds',
+            tags: { ...tags, step: task.display_name },
+          });
         }
       }
       if (settings.experiments.track_metrics) samples.push(...(await this.runMetrics(run.run_id, tags)));
       if (samples.length > 0) {
-        metrics.push({ id: stableId('kfp-run-metrics', this.config.id, run.run_id), source, timestamp: finished, metrics: samples.slice(0, 10_000) });
+        metrics.push({
+          id: stableId('kfp-run-metrics', this.config.id, run.run_id),
+          source,
+          timestamp: finished,
+          metrics: samples.slice(0, 10_000),
+        });
       }
       const key = run.experiment_id ?? 'default';
       cp.recent[key] = [...(cp.recent[key] ?? []), state].slice(-settings.pipeline_runs.success_window);
@@ -209,7 +226,15 @@ export class KubeflowConnector implements Connector<KubeflowCheckpoint> {
         const counted = window.filter((s) => s !== 'SKIPPED');
         if (counted.length === 0) continue;
         metrics.push({
-          id: stableId('kfp-success', this.config.id, key, fresh.filter((r) => (r.experiment_id ?? 'default') === key).map((r) => r.run_id).join(',')),
+          id: stableId(
+            'kfp-success',
+            this.config.id,
+            key,
+            fresh
+              .filter((r) => (r.experiment_id ?? 'default') === key)
+              .map((r) => r.run_id)
+              .join(','),
+          ),
           source,
           timestamp: this.deps.now(),
           metrics: [
@@ -245,7 +270,12 @@ export class KubeflowConnector implements Connector<KubeflowCheckpoint> {
     }
     const names = new Set(this.config.settings.experiments.custom_metrics);
     return (body.run?.metrics ?? [])
-      .filter((m) => typeof m.number_value === 'number' && Number.isFinite(m.number_value) && (names.size === 0 || names.has(m.name)))
+      .filter(
+        (m) =>
+          typeof m.number_value === 'number' &&
+          Number.isFinite(m.number_value) &&
+          (names.size === 0 || names.has(m.name)),
+      )
       .map((m) => ({
         name: m.name,
         value: m.number_value as number,

@@ -33,8 +33,18 @@ export function sampleKfpRuns(): FakeKfpRun[] {
       finished_at: '2026-11-21T10:12:30Z',
       state: 'SUCCEEDED',
       tasks: [
-        { display_name: 'preprocess', start_time: '2026-11-21T10:00:05Z', end_time: '2026-11-21T10:02:05Z', state: 'SUCCEEDED' },
-        { display_name: 'train', start_time: '2026-11-21T10:02:10Z', end_time: '2026-11-21T10:12:10Z', state: 'SUCCEEDED' },
+        {
+          display_name: 'preprocess',
+          start_time: '2026-11-21T10:00:05Z',
+          end_time: '2026-11-21T10:02:05Z',
+          state: 'SUCCEEDED',
+        },
+        {
+          display_name: 'train',
+          start_time: '2026-11-21T10:02:10Z',
+          end_time: '2026-11-21T10:12:10Z',
+          state: 'SUCCEEDED',
+        },
       ],
       metrics: [
         { name: 'accuracy', node_id: 'train-abc', number_value: 0.93, format: 'RAW' },
@@ -50,7 +60,14 @@ export function sampleKfpRuns(): FakeKfpRun[] {
       created_at: '2026-11-22T01:00:00Z',
       finished_at: '2026-11-22T01:03:00Z',
       state: 'FAILED',
-      tasks: [{ display_name: 'preprocess', start_time: '2026-11-22T01:00:05Z', end_time: '2026-11-22T01:03:00Z', state: 'FAILED' }],
+      tasks: [
+        {
+          display_name: 'preprocess',
+          start_time: '2026-11-22T01:00:05Z',
+          end_time: '2026-11-22T01:03:00Z',
+          state: 'FAILED',
+        },
+      ],
     },
     {
       run_id: 'run-3',
@@ -93,7 +110,10 @@ function v2Run(r: FakeKfpRun) {
   };
 }
 
-export async function startFakeKfp(runs: FakeKfpRun[], options: { token?: string; delayMs?: number } = {}): Promise<FakeKfp> {
+export async function startFakeKfp(
+  runs: FakeKfpRun[],
+  options: { token?: string; delayMs?: number } = {},
+): Promise<FakeKfp> {
   const server = await startJsonServer(async (req) => {
     if (options.delayMs) await slow(options.delayMs, undefined);
     if (req.path === '/apis/v2beta1/healthz') {
@@ -102,14 +122,27 @@ export async function startFakeKfp(runs: FakeKfpRun[], options: { token?: string
     if (options.token && req.headers.authorization !== `Bearer ${options.token}`) {
       return {
         status: 401,
-        body: { error_message: 'Unauthenticated: Request header error: there is no user identity header.', error_details: '', code: 16, message: 'Unauthenticated' },
+        body: {
+          error_message: 'Unauthenticated: Request header error: there is no user identity header.',
+          error_details: '',
+          code: 16,
+          message: 'Unauthenticated',
+        },
       };
     }
     if (req.method === 'GET' && req.path === '/apis/v2beta1/experiments') {
       return {
         status: 200,
         body: {
-          experiments: [{ experiment_id: 'exp-1', display_name: 'churn', namespace: 'kubeflow-pipelines', created_at: '2026-11-01T00:00:00Z', storage_state: 'AVAILABLE' }],
+          experiments: [
+            {
+              experiment_id: 'exp-1',
+              display_name: 'churn',
+              namespace: 'kubeflow-pipelines',
+              created_at: '2026-11-01T00:00:00Z',
+              storage_state: 'AVAILABLE',
+            },
+          ],
           total_size: 1,
         },
       };
@@ -120,7 +153,10 @@ export async function startFakeKfp(runs: FakeKfpRun[], options: { token?: string
       const sorted = [...runs].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
       const page = sorted.slice(offset, offset + size);
       const next = offset + size < sorted.length ? String(offset + size) : '';
-      return { status: 200, body: { runs: page.map(v2Run), total_size: sorted.length, ...(next ? { next_page_token: next } : {}) } };
+      return {
+        status: 200,
+        body: { runs: page.map(v2Run), total_size: sorted.length, ...(next ? { next_page_token: next } : {}) },
+      };
     }
     const v1 = /^\/apis\/v1beta1\/runs\/([^/]+)$/.exec(req.path);
     if (req.method === 'GET' && v1) {
@@ -129,7 +165,14 @@ export async function startFakeKfp(runs: FakeKfpRun[], options: { token?: string
       return {
         status: 200,
         body: {
-          run: { id: r.run_id, name: r.display_name, status: r.state === 'SUCCEEDED' ? 'Succeeded' : r.state, created_at: r.created_at, finished_at: r.finished_at, metrics: r.metrics ?? [] },
+          run: {
+            id: r.run_id,
+            name: r.display_name,
+            status: r.state === 'SUCCEEDED' ? 'Succeeded' : r.state,
+            created_at: r.created_at,
+            finished_at: r.finished_at,
+            metrics: r.metrics ?? [],
+          },
           pipeline_runtime: { workflow_manifest: '{}' },
         },
       };

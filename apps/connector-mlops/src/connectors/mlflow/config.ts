@@ -1,4 +1,10 @@
-import { HttpAuthSettings, credentialsFor, requireCredentials, validateSettings, type ValidationResult } from '@airis/connector-kit';
+import {
+  HttpAuthSettings,
+  credentialsFor,
+  requireCredentials,
+  validateSettings,
+  type ValidationResult,
+} from '@airis/connector-kit';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 
 /** Settings of an `mlflow` integration (MLflow tracking server, REST API 2.0). */

@@ -36,7 +36,14 @@ interface RegisteredModel {
   aliases?: { alias: string; version: string }[];
 }
 interface Run {
-  info: { run_id: string; run_name?: string; experiment_id: string; status: string; start_time?: number; end_time?: number };
+  info: {
+    run_id: string;
+    run_name?: string;
+    experiment_id: string;
+    status: string;
+    start_time?: number;
+    end_time?: number;
+  };
   data?: { metrics?: { key: string; value: number; timestamp?: number; step?: number }[] };
 }
 
@@ -91,7 +98,9 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
   }
 
   async testConnection(): Promise<ConnectionInfo> {
-    const res = await this.get<{ registered_models?: RegisteredModel[] }>('registered-models/search', { max_results: 1 });
+    const res = await this.get<{ registered_models?: RegisteredModel[] }>('registered-models/search', {
+      max_results: 1,
+    });
     return {
       latency_ms: res.latency_ms,
       detail: `MLflow tracking server at ${this.config.settings.tracking_uri} answers; registry ${res.body.registered_models?.length ? 'has models' : 'is empty'}`,

@@ -56,7 +56,11 @@ describe('connector-mlops against a real MLflow tracking server', () => {
 
   it('emits registry changes once each and nothing again after a restart', async () => {
     await mlflow.call('POST', 'registered-models/create', { name: 'fraud.detector' });
-    await mlflow.call('POST', 'model-versions/create', { name: 'fraud.detector', source: 's3://models/fraud/1', run_id: '' });
+    await mlflow.call('POST', 'model-versions/create', {
+      name: 'fraud.detector',
+      source: 's3://models/fraud/1',
+      run_id: '',
+    });
     await mlflow.call('POST', 'model-versions/create', { name: 'fraud.detector', source: 's3://models/fraud/2' });
     await mlflow.call('POST', 'registered-models/alias', { name: 'fraud.detector', alias: 'champion', version: '1' });
 
@@ -108,16 +112,29 @@ describe('connector-mlops against a real MLflow tracking server', () => {
     // The seed's fields.
     for (const v of versions) {
       expect(Object.keys(v)).toEqual(
-        expect.arrayContaining(['model_name', 'version', 'stage', 'status', 'creation_timestamp', 'last_updated_timestamp', 'run_id', 'tags']),
+        expect.arrayContaining([
+          'model_name',
+          'version',
+          'stage',
+          'status',
+          'creation_timestamp',
+          'last_updated_timestamp',
+          'run_id',
+          'tags',
+        ]),
       );
       expect(v['status']).toBe('READY');
     }
     expect(ofType('model_version_status')[0]?.source).toBe('mlflow-fraud.detector');
-    expect(ofType('model_alias_changed').map((e) => [e.data?.['alias'], e.data?.['previous_version'], e.data?.['version']])).toEqual([
+    expect(
+      ofType('model_alias_changed').map((e) => [e.data?.['alias'], e.data?.['previous_version'], e.data?.['version']]),
+    ).toEqual([
       ['champion', null, '1'],
       ['champion', '1', '2'],
     ]);
-    const lastHealthy = reports().filter((h) => h.status === 'healthy').at(-1);
+    const lastHealthy = reports()
+      .filter((h) => h.status === 'healthy')
+      .at(-1);
     expect(lastHealthy).toMatchObject({ component: 'mlflow-main', kind: 'integration', items: 0 });
     expect(lastHealthy?.latency_ms).toBeGreaterThan(0);
 
@@ -125,13 +142,19 @@ describe('connector-mlops against a real MLflow tracking server', () => {
     const before = events.records.length;
     await service.close();
     service = await start();
-    const instance = (service.app.get(ConfigStore) as ConfigStore).get('integration', 'mlflow-main');
+    const instance = service.app.get(ConfigStore).get('integration', 'mlflow-main');
     expect(instance?.revision).toBe(1);
     const reportsBefore = reports().length;
-    await pollUntil(() => reports().slice(reportsBefore).filter((h) => h.status === 'healthy').length >= 3, {
-      timeoutMs: 60_000,
-      description: 'three runs after the restart',
-    });
+    await pollUntil(
+      () =>
+        reports()
+          .slice(reportsBefore)
+          .filter((h) => h.status === 'healthy').length >= 3,
+      {
+        timeoutMs: 60_000,
+        description: 'three runs after the restart',
+      },
+    );
     expect(events.records.length).toBe(before);
 
     // And a change after the restart is picked up exactly once.
@@ -141,10 +164,16 @@ describe('connector-mlops against a real MLflow tracking server', () => {
       description: 'version 4',
     });
     const afterRuns = reports().length;
-    await pollUntil(() => reports().slice(afterRuns).filter((h) => h.status === 'healthy').length >= 2, {
-      timeoutMs: 60_000,
-      description: 'two more runs',
-    });
+    await pollUntil(
+      () =>
+        reports()
+          .slice(afterRuns)
+          .filter((h) => h.status === 'healthy').length >= 2,
+      {
+        timeoutMs: 60_000,
+        description: 'two more runs',
+      },
+    );
     expect(ofType('model_version_status').filter((e) => e.data?.['version'] === '4')).toHaveLength(1);
   });
 });

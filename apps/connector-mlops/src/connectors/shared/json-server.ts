@@ -8,7 +8,9 @@ export interface JsonRequest {
   body: unknown;
 }
 
-export type JsonRoute = (req: JsonRequest) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>;
+export type JsonRoute = (
+  req: JsonRequest,
+) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>;
 
 export interface JsonServer {
   url: string;
@@ -28,13 +30,19 @@ export async function startJsonServer(route: JsonRoute): Promise<JsonServer> {
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = undefined;
+      let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
         body = text;
       }
-      const request: JsonRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+      const request: JsonRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      };
       requests.push(request);
       Promise.resolve(route(request)).then(
         ({ status, body: out }) => {

@@ -1,4 +1,14 @@
-import { IsOptional, IsString, Matches, MaxLength, ValidateNested, ArrayMinSize, ArrayMaxSize, IsArray, IsNotEmpty } from 'class-validator';
+import {
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+  ArrayMinSize,
+  ArrayMaxSize,
+  IsArray,
+  IsNotEmpty,
+} from 'class-validator';
 import { Type } from 'class-transformer';
 import { IsPlainObject } from '@airis/contracts';
 
@@ -23,7 +33,13 @@ export class ModelTarget {
 }
 
 export function modelTargets(): PropertyDecorator {
-  const decorators = [IsArray(), ArrayMinSize(1), ArrayMaxSize(200), ValidateNested({ each: true }), Type(() => ModelTarget)];
+  const decorators = [
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(200),
+    ValidateNested({ each: true }),
+    Type(() => ModelTarget),
+  ];
   return (target: object, key: string | symbol) => {
     for (const d of decorators) d(target, key);
   };

@@ -1,4 +1,10 @@
-import { HttpAuthSettings, credentialsFor, requireCredentials, validateSettings, type ValidationResult } from '@airis/connector-kit';
+import {
+  HttpAuthSettings,
+  credentialsFor,
+  requireCredentials,
+  validateSettings,
+  type ValidationResult,
+} from '@airis/connector-kit';
 import { IsUrl } from 'class-validator';
 import { type ModelTarget, modelTargets } from '../shared/probe';
 
@@ -16,7 +22,10 @@ export function tfServingDefaults(): Partial<TfServingSettings> {
   return { auth: 'none' };
 }
 
-export function validateTfServing(raw: unknown, credentials: Record<string, string>): ValidationResult<TfServingSettings> {
+export function validateTfServing(
+  raw: unknown,
+  credentials: Record<string, string>,
+): ValidationResult<TfServingSettings> {
   const result = validateSettings(TfServingSettings, tfServingDefaults(), raw);
   const errors = requireCredentials(result, credentials, result.ok ? credentialsFor(result.value.auth) : []);
   if (result.ok) {

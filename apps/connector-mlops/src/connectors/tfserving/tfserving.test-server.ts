@@ -54,8 +54,20 @@ export async function startFakeTfServing(options: FakeTfServingOptions = {}): Pr
             signature_def: {
               signature_def: {
                 serving_default: {
-                  inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }], unknown_rank: false }, name: 'x:0' } },
-                  outputs: { y: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }], unknown_rank: false }, name: 'y:0' } },
+                  inputs: {
+                    x: {
+                      dtype: 'DT_FLOAT',
+                      tensor_shape: { dim: [{ size: '-1', name: '' }], unknown_rank: false },
+                      name: 'x:0',
+                    },
+                  },
+                  outputs: {
+                    y: {
+                      dtype: 'DT_FLOAT',
+                      tensor_shape: { dim: [{ size: '-1', name: '' }], unknown_rank: false },
+                      name: 'y:0',
+                    },
+                  },
                   method_name: 'tensorflow/serving/predict',
                 },
               },
@@ -67,7 +79,7 @@ export async function startFakeTfServing(options: FakeTfServingOptions = {}): Pr
     if (req.method === 'POST' && suffix === ':predict') {
       const body = req.body as { instances?: unknown[]; inputs?: unknown } | undefined;
       if (!body || !Array.isArray(body.instances)) {
-        return { status: 400, body: { error: 'Missing \'inputs\' or \'instances\' key' } };
+        return { status: 400, body: { error: "Missing 'inputs' or 'instances' key" } };
       }
       const predictions = body.instances.map((x) => (typeof x === 'number' ? x / 2 + 2 : NaN));
       if (predictions.some((p) => Number.isNaN(p))) return { status: 400, body: { error: 'JSON Value: not a number' } };

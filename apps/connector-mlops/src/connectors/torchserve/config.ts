@@ -24,7 +24,10 @@ export function torchServeDefaults(): Partial<TorchServeSettings> {
   return { auth: 'none' };
 }
 
-export function validateTorchServe(raw: unknown, credentials: Record<string, string>): ValidationResult<TorchServeSettings> {
+export function validateTorchServe(
+  raw: unknown,
+  credentials: Record<string, string>,
+): ValidationResult<TorchServeSettings> {
   const result = validateSettings(TorchServeSettings, torchServeDefaults(), raw);
   const needed = result.ok && result.value.auth === 'token' ? ['inference_key', 'management_key'] : [];
   const errors = requireCredentials(result, credentials, needed);

@@ -54,7 +54,8 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
   /** TorchServe answers a bad token with HTTP 400; say what it is. */
   private async call<T>(api: 'inference' | 'management', req: HttpRequest): Promise<HttpResponse<T>> {
     const key = this.config.credentials[api === 'inference' ? 'inference_key' : 'management_key'];
-    const headers: Record<string, string> = this.config.settings.auth === 'token' && key ? { authorization: `Bearer ${key}` } : {};
+    const headers: Record<string, string> =
+      this.config.settings.auth === 'token' && key ? { authorization: `Bearer ${key}` } : {};
     try {
       return await this.deps.http.request<T>({ ...req, headers: { ...req.headers, ...headers } });
     } catch (error) {
@@ -67,7 +68,10 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
 
   async testConnection(): Promise<ConnectionInfo> {
     const ping = await this.call<{ status?: string }>('inference', { url: `${this.inference}/ping` });
-    const models = await this.call<{ models?: unknown[] }>('management', { url: `${this.management}/models`, query: { limit: 1 } });
+    const models = await this.call<{ models?: unknown[] }>('management', {
+      url: `${this.management}/models`,
+      query: { limit: 1 },
+    });
     return {
       latency_ms: ping.latency_ms + models.latency_ms,
       detail: `TorchServe ${ping.body.status ?? 'answers'}; management API reachable`,
@@ -101,7 +105,9 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
         id: stableId('ts-server', this.config.id, cp.run),
         source: `torchserve-${this.config.id}`,
         timestamp: now,
-        metrics: [{ name: 'server_healthy', value: ping.body.status === 'Healthy' ? 1 : 0, tags: { framework: 'pytorch' } }],
+        metrics: [
+          { name: 'server_healthy', value: ping.body.status === 'Healthy' ? 1 : 0, tags: { framework: 'pytorch' } },
+        ],
       },
     ];
     for (const m of await this.modelList()) {
@@ -114,7 +120,10 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
         const workers = d.workers ?? [];
         const ready = workers.filter((w) => w.status === 'READY').length;
         const tags = { model_name: d.modelName, model_version: version, framework: 'pytorch' };
-        samples.push({ name: 'workers_ready', value: ready, tags }, { name: 'workers_total', value: workers.length, tags });
+        samples.push(
+          { name: 'workers_ready', value: ready, tags },
+          { name: 'workers_total', value: workers.length, tags },
+        );
         const state = ready > 0 ? 'READY' : 'UNAVAILABLE';
         if (ready > 0) anyReady = true;
         const gen = changeOf(cp, `${d.modelName}\u0000${version}`, state);
@@ -141,7 +150,12 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
       // A model without workers is reported by its status event; probing it would only fail.
       if (m.probe && anyReady) samples.push(await this.probe(m));
       if (samples.length > 0) {
-        metrics.push({ id: stableId('ts-metrics', this.config.id, m.name, cp.run), source: `torchserve-${m.name}`, timestamp: now, metrics: samples });
+        metrics.push({
+          id: stableId('ts-metrics', this.config.id, m.name, cp.run),
+          source: `torchserve-${m.name}`,
+          timestamp: now,
+          metrics: samples,
+        });
       }
     }
     return { metrics, events, checkpoint: cp };

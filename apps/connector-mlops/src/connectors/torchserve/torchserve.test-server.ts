@@ -14,11 +14,17 @@ export interface FakeTorchServe {
   close(): Promise<void>;
 }
 
-export async function startFakeTorchServe(options: { inferenceKey?: string; managementKey?: string; delayMs?: number } = {}): Promise<FakeTorchServe> {
+export async function startFakeTorchServe(
+  options: { inferenceKey?: string; managementKey?: string; delayMs?: number } = {},
+): Promise<FakeTorchServe> {
   let workerStatus = 'READY';
   const denied = {
     status: 400,
-    body: { code: 400, type: 'InvalidKeyException', message: 'Token Authorization failed. Token either incorrect, expired, or not provided correctly' },
+    body: {
+      code: 400,
+      type: 'InvalidKeyException',
+      message: 'Token Authorization failed. Token either incorrect, expired, or not provided correctly',
+    },
   };
   const inference = await startJsonServer(async (req) => {
     if (options.delayMs) await slow(options.delayMs, undefined);
@@ -26,10 +32,22 @@ export async function startFakeTorchServe(options: { inferenceKey?: string; mana
     if (options.inferenceKey && req.headers.authorization !== `Bearer ${options.inferenceKey}`) return denied;
     const m = /^\/predictions\/([^/]+)(?:\/([^/]+))?$/.exec(req.path);
     if (req.method === 'POST' && m?.[1] === 'squeezenet1_1') {
-      if (workerStatus !== 'READY') return { status: 503, body: { code: 503, type: 'ServiceUnavailableException', message: 'Model "squeezenet1_1" has no worker to serve inference request. Please use scale workers API to add workers.' } };
+      if (workerStatus !== 'READY')
+        return {
+          status: 503,
+          body: {
+            code: 503,
+            type: 'ServiceUnavailableException',
+            message:
+              'Model "squeezenet1_1" has no worker to serve inference request. Please use scale workers API to add workers.',
+          },
+        };
       return { status: 200, body: { tabby: 0.2752, lynx: 0.2546, tiger_cat: 0.2421 } };
     }
-    return { status: 404, body: { code: 404, type: 'ModelNotFoundException', message: `Model not found: ${m?.[1] ?? req.path}` } };
+    return {
+      status: 404,
+      body: { code: 404, type: 'ModelNotFoundException', message: `Model not found: ${m?.[1] ?? req.path}` },
+    };
   });
   const management = await startJsonServer(async (req) => {
     if (options.delayMs) await slow(options.delayMs, undefined);
@@ -53,12 +71,25 @@ export async function startFakeTorchServe(options: { inferenceKey?: string; mana
             batchSize: 1,
             maxBatchDelay: 100,
             loadedAtStartup: true,
-            workers: [{ id: '9000', startTime: '2026-11-22T03:00:00.000Z', status: workerStatus, memoryUsage: 1_106_944, pid: 4242, gpu: false, gpuUsage: 'N/A' }],
+            workers: [
+              {
+                id: '9000',
+                startTime: '2026-11-22T03:00:00.000Z',
+                status: workerStatus,
+                memoryUsage: 1_106_944,
+                pid: 4242,
+                gpu: false,
+                gpuUsage: 'N/A',
+              },
+            ],
           },
         ],
       };
     }
-    return { status: 404, body: { code: 404, type: 'ModelNotFoundException', message: `Model not found: ${m?.[1] ?? req.path}` } };
+    return {
+      status: 404,
+      body: { code: 404, type: 'ModelNotFoundException', message: `Model not found: ${m?.[1] ?? req.path}` },
+    };
   });
   return {
     inference,
