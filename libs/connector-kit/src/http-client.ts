@@ -118,6 +118,12 @@ export function createHttpClient(defaults: { timeoutMs: number; userAgent?: stri
           `${what} answered HTTP ${response.status} with a body that is not JSON`,
         );
       }
+      if (body === null || typeof body !== 'object') {
+        throw AppError.permanent(
+          'bad_response',
+          `${what} answered HTTP ${response.status} with JSON that is not an object`,
+        );
+      }
       return { status: response.status, body: body as T, latency_ms };
     },
   };

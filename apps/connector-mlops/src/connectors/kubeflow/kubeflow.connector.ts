@@ -149,7 +149,7 @@ export class KubeflowConnector implements Connector<KubeflowCheckpoint> {
         sort_by: 'created_at desc',
         namespace: settings.namespace,
       });
-      for (const run of res.body.runs ?? []) {
+      for (const run of (res.body.runs ?? []).filter((r) => typeof r?.run_id === 'string')) {
         if ((ms(run.created_at) ?? 0) < cp.horizon) break pages;
         listed.push(run);
       }

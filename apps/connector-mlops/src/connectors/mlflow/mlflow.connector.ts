@@ -132,7 +132,7 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
           'registered-models/search',
           { max_results: this.config.settings.page_size, order_by: ['name ASC'], filter, page_token: token },
         );
-        out.push(...(res.body.registered_models ?? []));
+        out.push(...(res.body.registered_models ?? []).filter((m) => typeof m?.name === 'string'));
         token = res.body.next_page_token;
         if (!token) break;
       }
@@ -219,7 +219,9 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
             page_token: token,
           },
         );
-        for (const v of res.body.model_versions ?? []) {
+        for (const v of (res.body.model_versions ?? []).filter(
+          (x) => typeof x?.name === 'string' && x.version !== undefined,
+        )) {
           const ts = v.last_updated_timestamp ?? 0;
           if (ts < cp.versions_watermark) break pages;
           if (ts === cp.versions_watermark && atWatermark.has(`${v.name}\u0000${v.version}`)) continue;
@@ -292,7 +294,7 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
             ...(token ? { page_token: token } : {}),
           },
         });
-        for (const run of res.body.runs ?? []) {
+        for (const run of (res.body.runs ?? []).filter((r) => typeof r?.info?.run_id === 'string')) {
           const end = run.info.end_time ?? 0;
           if (end < state.watermark || (end === state.watermark && seenAt.has(run.info.run_id))) continue;
           if (end > state.watermark) {

@@ -74,7 +74,9 @@ export class TfServingConnector implements Connector<StateCheckpoint> {
         url: this.modelPath(m),
         headers: this.headers,
       });
-      const versions = status.body.model_version_status ?? [];
+      const versions = (status.body.model_version_status ?? []).filter(
+        (v) => v?.version !== undefined && typeof v.state === 'string',
+      );
       const samples: MetricDto[] = [
         {
           name: 'model_versions_available',

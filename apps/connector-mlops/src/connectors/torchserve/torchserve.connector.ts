@@ -87,7 +87,9 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
         url: `${this.management}/models`,
         query: { limit: 100, next_page_token: token },
       });
-      out.push(...(res.body.models ?? []).map((m) => ({ name: m.modelName })));
+      out.push(
+        ...(res.body.models ?? []).filter((m) => typeof m?.modelName === 'string').map((m) => ({ name: m.modelName })),
+      );
       token = res.body.nextPageToken;
       if (!token) break;
     }
@@ -115,7 +117,9 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
       const described = await this.call<DescribedModel[]>('management', { url: path });
       const samples: MetricDto[] = [];
       let anyReady = false;
-      for (const d of Array.isArray(described.body) ? described.body : []) {
+      for (const d of (Array.isArray(described.body) ? described.body : []).filter(
+        (x) => typeof x?.modelName === 'string',
+      )) {
         const version = d.modelVersion ?? 'default';
         const workers = d.workers ?? [];
         const ready = workers.filter((w) => w.status === 'READY').length;
