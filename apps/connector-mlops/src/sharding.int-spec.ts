@@ -9,7 +9,7 @@ import { type TestContext, type TopicCollector, createTestContext, pollUntil } f
 import type { JsonServer } from './connectors/shared/json-server';
 import { sampleMlflowState, startFakeMlflow } from './connectors/mlflow/mlflow.test-server';
 import { mlopsService } from './service';
-import { waitForTopicLeaders } from './testing/topics-led';
+import { retrySetup, waitForTopicLeaders } from './testing/topics-led';
 
 /*
  * Two connector-mlops replicas (two members of the service's consumer group) share 10 MLflow
@@ -50,7 +50,7 @@ describe('sharding integrations over two replicas', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('mlops-sharding');
-    await ctx.createTopics();
+    await retrySetup(() => ctx.createTopics());
     await waitForTopicLeaders(ctx.kafka, ctx.topics);
     mlflow = await startFakeMlflow(sampleMlflowState());
     health = await ctx.collect('health');

@@ -31,3 +31,18 @@ export async function waitForTopicLeaders(
     await admin.disconnect();
   }
 }
+
+/**
+ * Retries a set-up step that the shared broker can refuse for a moment (e.g. topic creation
+ * answering "does not host this topic-partition" while other suites create and delete topics).
+ */
+export async function retrySetup<T>(step: () => Promise<T>, attempts = 4, delayMs = 2000): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, delayMs * i));
+    }
+  }
+}

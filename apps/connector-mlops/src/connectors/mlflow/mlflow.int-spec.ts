@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { EventDto, HealthReportDto } from '@airis/contracts';
+import type { EventDto, HealthReportDto, MetricBatchDto } from '@airis/contracts';
 import { ConfigStore } from '@airis/config-store';
 import { SecretBox } from '@airis/security';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
 import { mlopsService } from '../../service';
 import { type MlflowProcess, startMlflow } from '../../testing/mlflow-process';
-import { waitForTopicLeaders } from '../../testing/topics-led';
+import { retrySetup, waitForTopicLeaders } from '../../testing/topics-led';
 
 /*
  * Acceptance: a real MLflow 3.x tracking server (SQLite backend, started here), the real broker
@@ -23,6 +23,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
   let service: RunningService | undefined;
   let events: TopicCollector;
   let health: TopicCollector;
+  let metrics: TopicCollector;
 
   const start = async (): Promise<RunningService> =>
     startService(
@@ -41,11 +42,12 @@ describe('connector-mlops against a real MLflow tracking server', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('mlflow');
-    await ctx.createTopics();
+    await retrySetup(() => ctx.createTopics());
     await waitForTopicLeaders(ctx.kafka, ctx.topics);
     mlflow = await startMlflow(await freePort());
     events = await ctx.collect('events');
     health = await ctx.collect('health');
+    metrics = await ctx.collect('metrics');
   });
 
   afterAll(async () => {
@@ -63,6 +65,27 @@ describe('connector-mlops against a real MLflow tracking server', () => {
     });
     await mlflow.call('POST', 'model-versions/create', { name: 'fraud.detector', source: 's3://models/fraud/2' });
     await mlflow.call('POST', 'registered-models/alias', { name: 'fraud.detector', alias: 'champion', version: '1' });
+    const { experiment_id } = await mlflow.call<{ experiment_id: string }>('POST', 'experiments/create', {
+      name: 'churn-training',
+    });
+    const finishedRun = async (name: string, accuracy: number): Promise<string> => {
+      const { run } = await mlflow.call<{ run: { info: { run_id: string } } }>('POST', 'runs/create', {
+        experiment_id,
+        run_name: name,
+        start_time: Date.now() - 60_000,
+      });
+      const runId = run.info.run_id;
+      await mlflow.call('POST', 'runs/log-batch', {
+        run_id: runId,
+        metrics: [
+          { key: 'accuracy', value: accuracy, timestamp: Date.now(), step: 1 },
+          { key: 'loss', value: 1 - accuracy, timestamp: Date.now(), step: 1 },
+        ],
+      });
+      await mlflow.call('POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
+      return runId;
+    };
+    const run1 = await finishedRun('baseline', 0.91);
 
     service = await start();
     const box = SecretBox.fromBase64(MASTER_KEY);
@@ -71,7 +94,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
       type: 'mlflow',
       schedule: { interval_ms: 1000, jitter: 0 },
       // MLflow without auth ignores the header; the sealed token proves the reveal path.
-      settings: { tracking_uri: mlflow.url, auth: 'bearer' },
+      settings: { tracking_uri: mlflow.url, auth: 'bearer', experiments: ['churn-training'] },
       credentials: { token: box.seal('mlflow-token') },
     });
 
@@ -138,6 +161,19 @@ describe('connector-mlops against a real MLflow tracking server', () => {
     expect(lastHealthy).toMatchObject({ component: 'mlflow-main', kind: 'integration', items: 0 });
     expect(lastHealthy?.latency_ms).toBeGreaterThan(0);
 
+    // Metrics of the finished run, once.
+    const runBatches = () =>
+      metrics.records
+        .map((r) => JSON.parse(r.value ?? 'null') as MetricBatchDto)
+        .filter((b) => b.source === 'mlflow-experiment-churn-training');
+    expect(runBatches()).toHaveLength(1);
+    expect(runBatches()[0]?.metrics.map((m) => [m.name, m.tags?.['run_id']])).toEqual([
+      ['accuracy', run1],
+      ['loss', run1],
+      ['run_duration', run1],
+    ]);
+    expect(runBatches()[0]?.metrics[0]?.value).toBe(0.91);
+
     // Restart: the new process continues from the MongoDB checkpoint and re-emits nothing.
     const before = events.records.length;
     await service.close();
@@ -156,6 +192,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
       },
     );
     expect(events.records.length).toBe(before);
+    expect(runBatches()).toHaveLength(1);
 
     // And a change after the restart is picked up exactly once.
     await mlflow.call('POST', 'model-versions/create', { name: 'fraud.detector', source: 's3://models/fraud/4' });
@@ -175,5 +212,21 @@ describe('connector-mlops against a real MLflow tracking server', () => {
       },
     );
     expect(ofType('model_version_status').filter((e) => e.data?.['version'] === '4')).toHaveLength(1);
+
+    // A run finished after the restart: one more batch, for that run only.
+    const run2 = await finishedRun('tuned', 0.94);
+    await pollUntil(() => runBatches().length >= 2, { timeoutMs: 60_000, description: 'second run batch' });
+    const runsNow2 = reports().length;
+    await pollUntil(
+      () =>
+        reports()
+          .slice(runsNow2)
+          .filter((h) => h.status === 'healthy').length >= 2,
+      {
+        timeoutMs: 60_000,
+        description: 'two more runs',
+      },
+    );
+    expect(runBatches().map((b) => b.metrics[0]?.tags?.['run_id'])).toEqual([run1, run2]);
   });
 });
