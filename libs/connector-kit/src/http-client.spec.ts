@@ -26,10 +26,12 @@ describe('translateHttpFailure (vendor answers → error codes)', () => {
       errorClass: 'TRANSIENT',
       message: 'GET http://x did not answer within 250 ms',
     });
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' },
+    });
     expect(translateHttpFailure('GET http://x', { error: refused, timeoutMs: 250 })).toMatchObject({
       code: 'unreachable',
-      message: 'cannot reach GET http://x (ECONNREFUSED): fetch failed',
+      message: 'cannot reach GET http://x (ECONNREFUSED): fetch failed: connect ECONNREFUSED 127.0.0.1:1',
     });
   });
 });
@@ -62,6 +64,7 @@ describe('createHttpClient', () => {
       await expect(http.request({ url: `${base}/html` })).rejects.toMatchObject({ code: 'bad_response' });
       const redirect = await http.request({ url: `${base}/redirect` }).catch((e: unknown) => e);
       expect(redirect).toBeInstanceOf(AppError);
+      expect((redirect as AppError).message).toMatch(/redirect/i);
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

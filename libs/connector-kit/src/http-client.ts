@@ -72,11 +72,12 @@ export function translateHttpFailure(
     return AppError.transient('timeout', `${what} did not answer within ${timeoutMs} ms`, error);
   }
   const code = causeCode(error);
-  return AppError.transient(
-    'unreachable',
-    `cannot reach ${what}${code ? ` (${code})` : ''}: ${(error as Error).message ?? String(error)}`,
-    error,
-  );
+  // undici says only "fetch failed"; the reason (refused, TLS, redirect refused...) is the cause.
+  const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+  const detail = [(error as Error).message ?? String(error), typeof cause === 'string' ? cause : undefined]
+    .filter(Boolean)
+    .join(': ');
+  return AppError.transient('unreachable', `cannot reach ${what}${code ? ` (${code})` : ''}: ${detail}`, error);
 }
 
 /** fetch-based client (undici in Node) with a per-request timeout. */
