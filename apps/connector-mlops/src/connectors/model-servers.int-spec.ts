@@ -293,7 +293,17 @@ describe('connector-mlops with model servers and pipelines', () => {
     });
     const results = (id: string) =>
       evts().filter((e) => e.event_type === 'integration.command_result' && e.data?.['command_id'] === id);
-    await ctx.produce('commands', [command('cmd-test-1', 'torch-badkey', 'test-connection')]);
+    await store.put('integration', 'tfs-disabled', {
+      family: 'mlops',
+      type: 'tfserving',
+      enabled: false,
+      settings: { base_url: tfs.url, models: [{ name: 'half_plus_two' }] },
+    });
+    await ctx.produce('commands', [
+      command('cmd-test-1', 'torch-badkey', 'test-connection'),
+      command('cmd-test-disabled', 'tfs-disabled', 'test-connection'),
+      command('cmd-sync-disabled', 'tfs-disabled', 'sync-now'),
+    ]);
     await ctx.produce('commands', [command('cmd-sync-1', 'tfs', 'sync-now'), command('cmd-sync-1', 'tfs', 'sync-now')]);
     await ctx.produce('commands', [command('cmd-other', 'some-alert', 'acknowledge')]);
     await pollUntil(() => results('cmd-test-1').length >= 1 && results('cmd-sync-1').length >= 2, {
@@ -319,5 +329,20 @@ describe('connector-mlops with model servers and pipelines', () => {
       .countDocuments({ _id: 'cmd-sync-1' as never });
     expect(done).toBe(1);
     expect(evts().filter((e) => e.data?.['command_id'] === 'cmd-other')).toEqual([]);
+    // A disabled integration is not polled, but can be tested; syncing it says why not.
+    await pollUntil(() => results('cmd-test-disabled').length >= 1 && results('cmd-sync-disabled').length >= 1, {
+      timeoutMs: 30_000,
+      description: 'results for the disabled integration',
+    });
+    expect(results('cmd-test-disabled')[0]?.data).toMatchObject({ outcome: 'success', status: 'healthy' });
+    expect(String(results('cmd-test-disabled')[0]?.data?.['message'])).toMatch(
+      /TensorFlow Serving serves half_plus_two/,
+    );
+    expect(results('cmd-sync-disabled')[0]?.data).toMatchObject({
+      outcome: 'failure',
+      message: 'not synced: the integration is disabled',
+    });
+    expect(reports('tfs-disabled')).toEqual([]);
+    expect(service.app.get(ConnectorRuntime).ownedIntegrations()).not.toContain('tfs-disabled');
   });
 });
