@@ -81,7 +81,7 @@ describe('sharding integrations over two replicas', () => {
       await store.put('integration', id, {
         family: 'mlops',
         type: 'mlflow',
-        schedule: { interval_ms: 1000, jitter: 0.2 },
+        schedule: { interval_ms: 1000, jitter: 0.2, max_backoff_ms: 2000 },
         settings: { tracking_uri: mlflow.url },
       });
     }
@@ -140,7 +140,12 @@ describe('sharding integrations over two replicas', () => {
         return IDS.every((id) => after.some((h) => h.component === id && h.timestamp >= closedAt));
       },
       { timeoutMs: 60_000, description: 'replica-a polling all 10 integrations' },
-    );
+    ).catch((error: unknown) => {
+      const runtime = a.app.get(ConnectorRuntime);
+      throw new Error(
+        `${(error as Error).message}; replica-a holds [${held(a).join(',')}], polls [${runtime.ownedIntegrations().join(',')}]`,
+      );
+    });
     process.stdout.write(`figure graceful_takeover_ms ${Date.now() - closedAt} ms\n`);
     expect(Date.now() - closedAt).toBeLessThan(60_000);
     expect(held(a)).toEqual([0, 1, 2, 3, 4, 5]);

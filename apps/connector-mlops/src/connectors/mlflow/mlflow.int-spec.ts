@@ -32,6 +32,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
           AIRIS_MASTER_KEY: MASTER_KEY,
           CONNECTOR_SESSION_TIMEOUT_MS: '6000',
           CONNECTOR_HEARTBEAT_INTERVAL_MS: '500',
+          CONNECTOR_HTTP_TIMEOUT_MS: '30000',
         }),
       ),
     );
@@ -92,7 +93,8 @@ describe('connector-mlops against a real MLflow tracking server', () => {
     await service.app.get(ConfigStore).put('integration', 'mlflow-main', {
       family: 'mlops',
       type: 'mlflow',
-      schedule: { interval_ms: 1000, jitter: 0 },
+      // A busy CI machine can slow MLflow down: short backoff so a slow spell does not outlast the test.
+      schedule: { interval_ms: 1000, jitter: 0, max_backoff_ms: 2000, timeout_ms: 60_000 },
       // MLflow without auth ignores the header; the sealed token proves the reveal path.
       settings: { tracking_uri: mlflow.url, auth: 'bearer', experiments: ['churn-training'] },
       credentials: { token: box.seal('mlflow-token') },
@@ -100,8 +102,10 @@ describe('connector-mlops against a real MLflow tracking server', () => {
 
     const ofType = (type: string) => parsed().filter((e) => e.event_type === type);
     await pollUntil(() => ofType('model_version_status').length >= 2 && ofType('model_alias_changed').length >= 1, {
-      timeoutMs: 60_000,
+      timeoutMs: 90_000,
       description: 'initial registry events',
+    }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; last health: ${JSON.stringify(reports().at(-1))}`);
     });
 
     // Live changes: a third version, the alias moves to 2, version 2 goes to Staging.
