@@ -1,7 +1,7 @@
 import type { AnyConnectorFactory } from './connector';
 import { ConnectorRegistry } from './connector-registry';
 import { validateSettings } from './config-validation';
-import { stableId } from './stable-id';
+import { sourceOf, stableId } from './stable-id';
 import { authHeaders } from './http-auth';
 import { IsInt, IsString, Min } from 'class-validator';
 
@@ -44,6 +44,11 @@ describe('helpers', () => {
     expect(stableId('p', 'a', 1)).toBe(stableId('p', 'a', 1));
     expect(stableId('p', 'a', 1)).not.toBe(stableId('p', 'a1'));
     expect(stableId('x'.repeat(300), 'a').length).toBeLessThanOrEqual(128);
+  });
+
+  it('sourceOf keeps sources within the 256-character key limit', () => {
+    expect(sourceOf('mlflow', 'churn')).toBe('mlflow-churn');
+    expect(sourceOf('mlflow', 'm'.repeat(400))).toHaveLength(256);
   });
 
   it('authHeaders builds basic and bearer headers', () => {

@@ -10,11 +10,11 @@ import {
 import { InjectConnection } from '@nestjs/mongoose';
 import {
   type CommandDto,
-  type EventDto,
+  EventDto,
   type HealthReportDto,
   INTEGRATION_KIND,
   IntegrationSpecDto,
-  type MetricBatchDto,
+  MetricBatchDto,
   TOPICS,
   validateContract,
 } from '@airis/contracts';
@@ -30,12 +30,18 @@ import { CONNECTOR_KIT_OPTIONS, type ConnectorKitOptions } from './connector-kit
 import { createHttpClient } from './http-client';
 import { IntegrationRunner, type RunOutcome, type RunnerSink, testConnection } from './integration-runner';
 import { schedulePolicy } from './schedule';
+import { stableId } from './stable-id';
 
 export const COMMAND_ACTIONS = ['test-connection', 'sync-now'] as const;
 export type CommandAction = (typeof COMMAND_ACTIONS)[number];
 export const COMMAND_RESULT_EVENT = 'integration.command_result';
 
 const runsTotal = counter('airis_connector_runs_total', 'Integration runs by outcome', ['family', 'type', 'outcome']);
+const invalidRecords = counter(
+  'airis_connector_invalid_records_total',
+  'Records a connector produced that break the contract (dropped)',
+  ['family', 'type'],
+);
 const ownedGauge = gauge('airis_connector_integrations_owned', 'Integrations this replica polls', ['family']);
 
 interface Running {
@@ -264,9 +270,22 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
     return { ok: true, value: { factory, connector, spec } };
   }
 
+  private acceptable(type: string, schema: new () => object, record: object): boolean {
+    const checked = validateContract(schema, record);
+    if (checked.ok) return true;
+    invalidRecords.inc({ family: this.options.family, type });
+    const why = checked.errors.map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; ');
+    this.logger.error(`connector ${type} produced an invalid ${schema.name}, dropped: ${why}`);
+    return false;
+  }
+
   private sink(type: string): RunnerSink {
     return {
       publish: async (metrics: MetricBatchDto[], events: EventDto[]) => {
+        // A connector bug must not put records on the topics that their consumers dead-letter:
+        // such records are dropped (and counted) instead of blocking the integration for good.
+        metrics = metrics.filter((m) => this.acceptable(type, MetricBatchDto, m));
+        events = events.filter((e) => this.acceptable(type, EventDto, e));
         if (metrics.length > 0) {
           await this.producer.publishMany(
             'metrics',
@@ -319,7 +338,8 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
     const action = command.action as CommandAction;
     const outcome = await this.execute(action, command.target, resource);
     const event: EventDto = {
-      id: `${command.id}.result`,
+      // Deterministic, so a repeated result is deduplicated downstream; within the id limit.
+      id: command.id.length <= 120 ? `${command.id}.result` : stableId('cmd-result', command.id),
       source: `airis-connector-${this.options.family}`,
       event_type: COMMAND_RESULT_EVENT,
       severity: outcome.ok ? 'info' : 'warning',

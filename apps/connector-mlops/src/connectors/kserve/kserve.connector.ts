@@ -5,6 +5,7 @@ import {
   type ConnectorConfig,
   type ConnectorDeps,
   authHeaders,
+  sourceOf,
   stableId,
 } from '@airis/connector-kit';
 import type { EventDto, MetricBatchDto, MetricDto } from '@airis/contracts';
@@ -94,7 +95,7 @@ export class KServeConnector implements Connector<StateCheckpoint> {
     const metrics: MetricBatchDto[] = [
       {
         id: stableId('oip-server', this.config.id, cp.run),
-        source: `${this.flavour}-${this.config.id}`,
+        source: sourceOf(this.flavour, this.config.id),
         timestamp: now,
         metrics: [
           { name: 'server_live', value: live.ok ? 1 : 0, tags: { server: this.flavour } },
@@ -118,7 +119,7 @@ export class KServeConnector implements Connector<StateCheckpoint> {
       if (gen !== undefined) {
         events.push({
           id: stableId('oip-status', this.config.id, m.name, version, gen),
-          source: `${this.flavour}-${m.name}`,
+          source: sourceOf(this.flavour, m.name),
           timestamp: now,
           event_type: 'model_status_changed',
           severity: modelReady.ok ? 'info' : 'error',
@@ -143,7 +144,7 @@ export class KServeConnector implements Connector<StateCheckpoint> {
       if (m.probe && modelReady.ok) samples.push(await this.infer(m, tags));
       metrics.push({
         id: stableId('oip-metrics', this.config.id, m.name, cp.run),
-        source: `${this.flavour}-${m.name}`,
+        source: sourceOf(this.flavour, m.name),
         timestamp: now,
         metrics: samples,
       });

@@ -5,6 +5,7 @@ import {
   type Connector,
   type ConnectorConfig,
   type ConnectorDeps,
+  sourceOf,
   stableId,
 } from '@airis/connector-kit';
 import type { EventDto, MetricBatchDto, MetricDto } from '@airis/contracts';
@@ -162,7 +163,7 @@ export class KubeflowConnector implements Connector<KubeflowCheckpoint> {
 
     const events: EventDto[] = [];
     const metrics: MetricBatchDto[] = [];
-    const source = `kubeflow-${settings.namespace ?? 'pipelines'}`;
+    const source = sourceOf('kubeflow', settings.namespace ?? 'pipelines');
     const touched = new Set<string>();
     for (const run of fresh) {
       const experiment = experiments.get(run.experiment_id ?? '') ?? run.experiment_id ?? 'default';

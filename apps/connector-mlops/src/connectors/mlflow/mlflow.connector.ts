@@ -5,6 +5,7 @@ import {
   type ConnectorConfig,
   type ConnectorDeps,
   authHeaders,
+  sourceOf,
   stableId,
 } from '@airis/connector-kit';
 import type { EventDto, MetricBatchDto } from '@airis/contracts';
@@ -155,7 +156,7 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
         cp.models[model.name] = known;
         events.push({
           id: stableId('mlflow-model', id, model.name, created, 'registered'),
-          source: `mlflow-${model.name}`,
+          source: sourceOf('mlflow', model.name),
           timestamp: created || now,
           event_type: 'registered_model_created',
           severity: 'info',
@@ -172,7 +173,7 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
         known.aliases[alias] = { version, gen };
         events.push({
           id: stableId('mlflow-alias', id, model.name, created, alias, gen),
-          source: `mlflow-${model.name}`,
+          source: sourceOf('mlflow', model.name),
           timestamp: now,
           event_type: 'model_alias_changed',
           severity: 'info',
@@ -191,7 +192,7 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
       delete cp.models[name];
       events.push({
         id: stableId('mlflow-model', id, name, known.created, 'deleted'),
-        source: `mlflow-${name}`,
+        source: sourceOf('mlflow', name),
         timestamp: now,
         event_type: 'registered_model_deleted',
         severity: 'warning',
@@ -245,7 +246,7 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
         .map(([alias]) => alias);
       events.push({
         id: stableId('mlflow-mv', this.config.id, v.name, v.version, ts),
-        source: `mlflow-${v.name}`,
+        source: sourceOf('mlflow', v.name),
         timestamp: ts || this.deps.now(),
         event_type: 'model_version_status',
         severity: v.status === 'FAILED_REGISTRATION' ? 'error' : 'info',
@@ -319,7 +320,7 @@ export class MlflowConnector implements Connector<MlflowCheckpoint> {
           if (samples.length === 0) continue;
           out.push({
             id: stableId('mlflow-run', this.config.id, run.info.run_id),
-            source: `mlflow-experiment-${name}`,
+            source: sourceOf('mlflow-experiment', name),
             timestamp: end,
             metrics: samples.slice(0, 10_000),
           });

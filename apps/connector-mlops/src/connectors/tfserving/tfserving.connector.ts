@@ -5,6 +5,7 @@ import {
   type ConnectorConfig,
   type ConnectorDeps,
   authHeaders,
+  sourceOf,
   stableId,
 } from '@airis/connector-kit';
 import type { EventDto, MetricBatchDto, MetricDto } from '@airis/contracts';
@@ -91,7 +92,7 @@ export class TfServingConnector implements Connector<StateCheckpoint> {
         const failed = v.status?.error_code && v.status.error_code !== 'OK';
         events.push({
           id: stableId('tfs-status', this.config.id, m.name, version, gen),
-          source: `tensorflow-serving-${m.name}`,
+          source: sourceOf('tensorflow-serving', m.name),
           timestamp: now,
           event_type: 'model_status_changed',
           severity: failed ? 'error' : v.state === 'AVAILABLE' ? 'info' : 'warning',
@@ -109,7 +110,7 @@ export class TfServingConnector implements Connector<StateCheckpoint> {
       if (m.probe) samples.push(await this.probe(m));
       metrics.push({
         id: stableId('tfs-metrics', this.config.id, m.name, cp.run),
-        source: `tensorflow-serving-${m.name}`,
+        source: sourceOf('tensorflow-serving', m.name),
         timestamp: now,
         metrics: samples,
       });

@@ -6,6 +6,7 @@ import {
   type ConnectorDeps,
   type HttpRequest,
   type HttpResponse,
+  sourceOf,
   stableId,
 } from '@airis/connector-kit';
 import type { EventDto, MetricBatchDto, MetricDto } from '@airis/contracts';
@@ -105,7 +106,7 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
     const metrics: MetricBatchDto[] = [
       {
         id: stableId('ts-server', this.config.id, cp.run),
-        source: `torchserve-${this.config.id}`,
+        source: sourceOf('torchserve', this.config.id),
         timestamp: now,
         metrics: [
           { name: 'server_healthy', value: ping.body.status === 'Healthy' ? 1 : 0, tags: { framework: 'pytorch' } },
@@ -134,7 +135,7 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
         if (gen !== undefined) {
           events.push({
             id: stableId('ts-status', this.config.id, d.modelName, version, gen),
-            source: `torchserve-${d.modelName}`,
+            source: sourceOf('torchserve', d.modelName),
             timestamp: now,
             event_type: 'model_status_changed',
             severity: state === 'READY' ? 'info' : 'error',
@@ -156,7 +157,7 @@ export class TorchServeConnector implements Connector<StateCheckpoint> {
       if (samples.length > 0) {
         metrics.push({
           id: stableId('ts-metrics', this.config.id, m.name, cp.run),
-          source: `torchserve-${m.name}`,
+          source: sourceOf('torchserve', m.name),
           timestamp: now,
           metrics: samples,
         });
