@@ -227,7 +227,8 @@ describe('connector-mlops with model servers and pipelines', () => {
     await store.put('integration', 'kfp-badtoken', {
       family: 'mlops',
       type: 'kubeflow',
-      schedule: fast,
+      // Recovers without a config change (the token file is fixed): a short backoff ceiling.
+      schedule: { ...fast, max_backoff_ms: 2000 },
       settings: { pipeline_endpoint: kfp.url, authentication: { type: 'service_account', token_path: kfpBad } },
     });
     const degraded = (id: string, pattern: RegExp) =>
@@ -273,8 +274,10 @@ describe('connector-mlops with model servers and pipelines', () => {
     });
     for (const id of ['tfs-badauth', 'kfp-badtoken']) {
       await pollUntil(() => reports(id).at(-1)?.status === 'healthy', {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         description: `${id} healthy again`,
+      }).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; last: ${JSON.stringify(reports(id).at(-1))}`);
       });
     }
     // Removed live: no longer polled.
@@ -307,8 +310,13 @@ describe('connector-mlops with model servers and pipelines', () => {
     await ctx.produce('commands', [command('cmd-sync-1', 'tfs', 'sync-now'), command('cmd-sync-1', 'tfs', 'sync-now')]);
     await ctx.produce('commands', [command('cmd-other', 'some-alert', 'acknowledge')]);
     await pollUntil(() => results('cmd-test-1').length >= 1 && results('cmd-sync-1').length >= 2, {
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
       description: 'command results',
+    }).catch((error: unknown) => {
+      const got = evts()
+        .filter((e) => e.event_type === 'integration.command_result')
+        .map((e) => e.id);
+      throw new Error(`${(error as Error).message}; results so far: ${got.join(', ')}`);
     });
     expect(results('cmd-test-1')[0]?.data).toMatchObject({
       action: 'test-connection',
