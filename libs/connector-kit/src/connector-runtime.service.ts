@@ -325,8 +325,12 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
    */
   async handleCommand(command: CommandDto): Promise<void> {
     if (!(COMMAND_ACTIONS as readonly string[]).includes(command.action)) return;
+    const known = this.desired.get(command.target);
+    if (!known) return;
     // A command can arrive right after a rebalance, before the new runner exists.
-    if (!this.running.has(command.target) && this.owns(command.target)) await this.reconciling;
+    if (known.spec.enabled !== false && !this.running.has(command.target) && this.owns(command.target)) {
+      await this.reconciling;
+    }
     const resource = this.desired.get(command.target);
     if (!resource) return;
     const done = this.connection.collection<CommandDoc>('connector_commands');

@@ -339,8 +339,13 @@ describe('connector-mlops with model servers and pipelines', () => {
     expect(evts().filter((e) => e.data?.['command_id'] === 'cmd-other')).toEqual([]);
     // A disabled integration is not polled, but can be tested; syncing it says why not.
     await pollUntil(() => results('cmd-test-disabled').length >= 1 && results('cmd-sync-disabled').length >= 1, {
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
       description: 'results for the disabled integration',
+    }).catch((error: unknown) => {
+      const got = evts()
+        .filter((e) => e.event_type === 'integration.command_result')
+        .map((e) => e.id);
+      throw new Error(`${(error as Error).message}; results so far: ${got.join(', ')}`);
     });
     expect(results('cmd-test-disabled')[0]?.data).toMatchObject({ outcome: 'success', status: 'healthy' });
     expect(String(results('cmd-test-disabled')[0]?.data?.['message'])).toMatch(
