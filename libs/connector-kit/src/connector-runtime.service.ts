@@ -163,14 +163,16 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   private async reconcileNow(): Promise<void> {
     if (this.stopped) return;
+    // Stop in parallel: each waits for its run in flight, which can take up to its time limit.
+    const stopping: Promise<void>[] = [];
     for (const [id, r] of [...this.running]) {
       const want = this.desired.get(id);
       if (!want || want.revision !== r.revision || want.spec.enabled === false || !this.owns(id)) {
         this.running.delete(id);
-        await r.runner.stop();
-        this.logger.log(`stopped polling ${id}`);
+        stopping.push(r.runner.stop().then(() => this.logger.log(`stopped polling ${id}`)));
       }
     }
+    await Promise.all(stopping);
     for (const [id, resource] of this.desired) {
       if (this.running.has(id) || resource.spec.enabled === false || !this.owns(id)) continue;
       const built = this.build(resource);
@@ -178,11 +180,22 @@ export class ConnectorRuntime implements OnApplicationBootstrap, BeforeApplicati
         if (this.invalidReported.get(id) !== resource.revision) {
           this.invalidReported.set(id, resource.revision);
           this.logger.warn(`integration ${id} is not valid: ${built.message}`);
-          await this.sink(built.type).health(
-            id,
-            { status: 'degraded', ok: false, latency_ms: 0, items: 0, message: built.message, code: 'invalid_config' },
-            { code: 'invalid_config', revision: resource.revision },
-          );
+          await this.sink(built.type)
+            .health(
+              id,
+              {
+                status: 'degraded',
+                ok: false,
+                latency_ms: 0,
+                items: 0,
+                message: built.message,
+                code: 'invalid_config',
+              },
+              { code: 'invalid_config', revision: resource.revision },
+            )
+            .catch((error: unknown) =>
+              this.logger.error(`health report for ${id} failed: ${(error as Error).message}`),
+            );
         }
         continue;
       }
