@@ -17,7 +17,7 @@ import { retrySetup, waitForTopicLeaders } from './testing/topics-led';
  * polled by both, commands for an integration reach its poller, and when one replica goes away
  * the other polls all 10 within the session timeout (well under 60 s).
  */
-jest.setTimeout(240_000);
+jest.setTimeout(600_000);
 
 const IDS = Array.from({ length: 10 }, (_, i) => `mlflow-shard-${i}`);
 
@@ -74,7 +74,7 @@ describe('sharding integrations over two replicas', () => {
         const pb = held(b);
         return pa.length > 0 && pb.length > 0 && new Set([...pa, ...pb]).size === 6 && pa.length + pb.length === 6;
       },
-      { timeoutMs: 60_000, description: 'a stable split of the commands partitions' },
+      { timeoutMs: 120_000, description: 'a stable split of the commands partitions' },
     );
     const store = a.app.get(ConfigStore);
     for (const id of IDS) {
@@ -88,7 +88,7 @@ describe('sharding integrations over two replicas', () => {
     await pollUntil(
       () => IDS.every((id) => reports().filter((h) => h.component === id && h.status === 'healthy').length >= 3),
       {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         description: 'three healthy runs of every integration',
       },
     );
@@ -121,7 +121,7 @@ describe('sharding integrations over two replicas', () => {
       events.records
         .map((r) => JSON.parse(r.value ?? 'null') as EventDto)
         .filter((e) => e.event_type === 'integration.command_result');
-    await pollUntil(() => results().length >= 10, { timeoutMs: 30_000, description: '10 command results' });
+    await pollUntil(() => results().length >= 10, { timeoutMs: 90_000, description: '10 command results' });
     for (const e of results()) {
       const id = String(e.data?.['integration_id']);
       expect([id, e.data?.['instance'], e.data?.['outcome']]).toEqual([id, ownerOf(id), 'success']);

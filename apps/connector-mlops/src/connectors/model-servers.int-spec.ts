@@ -25,7 +25,7 @@ import { type FakeTorchServe, startFakeTorchServe } from './torchserve/torchserv
  * changed and removed live; wrong credentials and timeouts give degraded health with a clear
  * message; commands test-connection / sync-now answer with events, once per command id.
  */
-jest.setTimeout(240_000);
+jest.setTimeout(600_000);
 
 describe('connector-mlops with model servers and pipelines', () => {
   let ctx: TestContext;
@@ -125,7 +125,7 @@ describe('connector-mlops with model servers and pipelines', () => {
 
     for (const id of ['tfs', 'torch', 'iris', 'kfp']) {
       await pollUntil(() => reports(id).filter((h) => h.status === 'healthy').length >= 2, {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         description: `${id} healthy twice`,
       });
     }
@@ -182,7 +182,7 @@ describe('connector-mlops with model servers and pipelines', () => {
       () =>
         status().filter((e) => e.data?.['state'] === 'UNAVAILABLE' || e.data?.['state'] === 'NOT_READY').length >= 2,
       {
-        timeoutMs: 30_000,
+        timeoutMs: 90_000,
         description: 'not-ready events',
       },
     );
@@ -190,7 +190,7 @@ describe('connector-mlops with model servers and pipelines', () => {
     const probesBefore = torch.inference.requests.filter((r) => r.path.startsWith('/predictions/')).length;
     const torchRuns = reports('torch').length;
     await pollUntil(() => reports('torch').length >= torchRuns + 2, {
-      timeoutMs: 30_000,
+      timeoutMs: 90_000,
       description: 'two more torch runs',
     });
     expect(reports('torch').at(-1)?.status).toBe('healthy');
@@ -233,7 +233,7 @@ describe('connector-mlops with model servers and pipelines', () => {
     });
     const degraded = (id: string, pattern: RegExp) =>
       pollUntil(() => reports(id).find((h) => h.status === 'degraded' && pattern.test(h.message ?? '')), {
-        timeoutMs: 30_000,
+        timeoutMs: 90_000,
         description: `${id} degraded with ${pattern}`,
       });
     await degraded(
@@ -274,7 +274,7 @@ describe('connector-mlops with model servers and pipelines', () => {
     });
     for (const id of ['tfs-badauth', 'kfp-badtoken']) {
       await pollUntil(() => reports(id).at(-1)?.status === 'healthy', {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         description: `${id} healthy again`,
       }).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}; last: ${JSON.stringify(reports(id).at(-1))}`);
@@ -310,7 +310,7 @@ describe('connector-mlops with model servers and pipelines', () => {
     await ctx.produce('commands', [command('cmd-sync-1', 'tfs', 'sync-now'), command('cmd-sync-1', 'tfs', 'sync-now')]);
     await ctx.produce('commands', [command('cmd-other', 'some-alert', 'acknowledge')]);
     await pollUntil(() => results('cmd-test-1').length >= 1 && results('cmd-sync-1').length >= 2, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'command results',
     }).catch((error: unknown) => {
       const got = evts()
@@ -339,7 +339,7 @@ describe('connector-mlops with model servers and pipelines', () => {
     expect(evts().filter((e) => e.data?.['command_id'] === 'cmd-other')).toEqual([]);
     // A disabled integration is not polled, but can be tested; syncing it says why not.
     await pollUntil(() => results('cmd-test-disabled').length >= 1 && results('cmd-sync-disabled').length >= 1, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'results for the disabled integration',
     }).catch((error: unknown) => {
       const got = evts()

@@ -13,7 +13,7 @@ import { retrySetup, waitForTopicLeaders } from '../../testing/topics-led';
  * and FerretDB. Registering a model, adding versions, moving an alias and changing a stage give
  * the right events once each; a restarted connector re-emits nothing (checkpoints in MongoDB).
  */
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 const MASTER_KEY = randomBytes(32).toString('base64');
 
@@ -102,7 +102,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
 
     const ofType = (type: string) => parsed().filter((e) => e.event_type === type);
     await pollUntil(() => ofType('model_version_status').length >= 2 && ofType('model_alias_changed').length >= 1, {
-      timeoutMs: 90_000,
+      timeoutMs: 150_000,
       description: 'initial registry events',
     }).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}; last health: ${JSON.stringify(reports().at(-1))}`);
@@ -118,13 +118,13 @@ describe('connector-mlops against a real MLflow tracking server', () => {
       archive_existing_versions: false,
     });
     await pollUntil(() => ofType('model_version_status').length >= 4 && ofType('model_alias_changed').length >= 2, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'live registry events',
     });
     // Several more polls happen with nothing new.
     const healthyRuns = () => reports().filter((h) => h.component === 'mlflow-main' && h.status === 'healthy').length;
     const runsNow = healthyRuns();
-    await pollUntil(() => healthyRuns() >= runsNow + 3, { timeoutMs: 60_000, description: 'three more runs' });
+    await pollUntil(() => healthyRuns() >= runsNow + 3, { timeoutMs: 120_000, description: 'three more runs' });
 
     const all = parsed();
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
@@ -191,7 +191,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
           .slice(reportsBefore)
           .filter((h) => h.status === 'healthy').length >= 3,
       {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         description: 'three runs after the restart',
       },
     );
@@ -201,7 +201,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
     // And a change after the restart is picked up exactly once.
     await mlflow.call('POST', 'model-versions/create', { name: 'fraud.detector', source: 's3://models/fraud/4' });
     await pollUntil(() => ofType('model_version_status').some((e) => e.data?.['version'] === '4'), {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'version 4',
     });
     const afterRuns = reports().length;
@@ -211,7 +211,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
           .slice(afterRuns)
           .filter((h) => h.status === 'healthy').length >= 2,
       {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         description: 'two more runs',
       },
     );
@@ -219,7 +219,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
 
     // A run finished after the restart: one more batch, for that run only.
     const run2 = await finishedRun('tuned', 0.94);
-    await pollUntil(() => runBatches().length >= 2, { timeoutMs: 60_000, description: 'second run batch' });
+    await pollUntil(() => runBatches().length >= 2, { timeoutMs: 120_000, description: 'second run batch' });
     const runsNow2 = reports().length;
     await pollUntil(
       () =>
@@ -227,7 +227,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
           .slice(runsNow2)
           .filter((h) => h.status === 'healthy').length >= 2,
       {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         description: 'two more runs',
       },
     );
