@@ -1,5 +1,5 @@
 import '@airis/config/require-supported-node';
 import { runService } from '@airis/service';
-import { SERVICE } from './service';
+import { mlopsService } from './service';
 
-void runService(SERVICE);
+void runService(mlopsService());

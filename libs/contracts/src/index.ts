@@ -11,3 +11,4 @@ export * from './config/webhook-source.dto';
 export * from './config/api-key.dto';
 export * from './config/webhook-subscription.dto';
 export * from './config/registry';
+export * from './config/integration.dto';

@@ -6,6 +6,7 @@ export * from './kafka-handler.decorator';
 export * from './kafka-producer';
 export * from './kafka.module';
 export * from './kafka.options';
+export * from './partition-assignments';
 export * from './record-decoder';
 export * from './topic-admin';
 export * from './topic-names';

@@ -13,6 +13,7 @@ import { ConsumerRunner, type RecordHandler, type TopicBinding } from './consume
 import { KAFKA_CLIENT } from './kafka-client';
 import { KAFKA_HANDLER } from './kafka-handler.decorator';
 import { KafkaProducer } from './kafka-producer';
+import { PartitionAssignments } from './partition-assignments';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
 import { TopicNames } from './topic-names';
 
@@ -45,6 +46,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     private readonly topics: TopicNames,
     private readonly producer: KafkaProducer,
     private readonly readiness: ReadinessRegistry,
+    private readonly assignments: PartitionAssignments,
   ) {}
 
   /** Every decorated handler in the application. */
@@ -105,6 +107,9 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
       heartbeatInterval: consumer.heartbeatIntervalMs ?? 3000,
       allowAutoTopicCreation: false,
     });
+    const { GROUP_JOIN, REBALANCING, STOP, CRASH } = kafkaConsumer.events;
+    kafkaConsumer.on(GROUP_JOIN, ({ payload }) => this.assignments.assign(payload.memberAssignment));
+    for (const event of [REBALANCING, STOP, CRASH]) kafkaConsumer.on(event, () => this.assignments.revokeAll());
     this.runner = new ConsumerRunner(kafkaConsumer, bindings, {
       groupId: consumer.groupId,
       partitionsConsumedConcurrently: consumer.partitionsConsumedConcurrently ?? 3,

@@ -13,6 +13,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { KAFKA_CLIENT, createKafkaClient } from './kafka-client';
 import { KafkaConsumerService } from './kafka-consumer.service';
 import { KafkaProducer } from './kafka-producer';
+import { PartitionAssignments } from './partition-assignments';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
 import { ensureTopics } from './topic-admin';
 import { TopicNames } from './topic-names';
@@ -39,9 +40,10 @@ export class KafkaModule implements OnModuleInit, OnApplicationShutdown {
         { provide: KAFKA_CLIENT, useFactory: () => createKafkaClient(options) },
         { provide: TopicNames, useValue: new TopicNames(options.namespace ?? '') },
         KafkaProducer,
+        PartitionAssignments,
         KafkaConsumerService,
       ],
-      exports: [KAFKA_CLIENT, KAFKA_OPTIONS, TopicNames, KafkaProducer],
+      exports: [KAFKA_CLIENT, KAFKA_OPTIONS, TopicNames, KafkaProducer, PartitionAssignments],
     };
   }
 

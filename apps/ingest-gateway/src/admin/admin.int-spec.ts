@@ -139,6 +139,26 @@ describe('generic config CRUD', () => {
   });
 });
 
+describe('/api/v1/integrations (connector instances)', () => {
+  it('validates with the integration DTO and seals every credential, whatever its name', async () => {
+    const body = {
+      family: 'mlops',
+      type: 'mlflow',
+      settings: { tracking_uri: 'https://mlflow.example.com', auth: 'bearer' },
+      credentials: { token: 'dapi-abc', client_cert_pem: 'PEM-BODY' },
+    };
+    const r = await call(`${a.url}/api/v1/integrations/mlflow-prod`, 'PUT', body);
+    expect(r.status).toBe(200);
+    expect(r.body['spec']).toMatchObject({ credentials: { token: '********', client_cert_pem: '********' } });
+    const record = await pollUntil(() => config.records.find((x) => x.key === 'integration/mlflow-prod'));
+    expect(record.value).not.toContain('dapi-abc');
+    expect(record.value).not.toContain('PEM-BODY');
+    const bad = await call(`${a.url}/api/v1/integrations/broken`, 'PUT', { type: 'mlflow', settings: 'x' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/family/);
+  });
+});
+
 describe('API keys across replicas', () => {
   it('a key created on one replica works on the other; the key is never listed', async () => {
     const made = await call(`${a.url}/api/v1/api-keys`, 'POST', { name: 'svc', scopes: ['ingest'] });

@@ -107,7 +107,15 @@ export class ConfigResourcesService {
   }
 
   private secretPaths(entry: ConfigKindEntry, spec: Json): string[] {
-    if (entry.secretFields) return [...entry.secretFields];
+    if (entry.secretFields) {
+      // `credentials.*` stands for every member of `credentials`.
+      return entry.secretFields.flatMap((path) => {
+        if (!path.endsWith('.*')) return [path];
+        const parent = path.slice(0, -2);
+        const value = getPath(spec, parent);
+        return isObject(value) ? Object.keys(value).map((k) => `${parent}.${k}`) : [];
+      });
+    }
     const out: string[] = [];
     const walk = (v: unknown, prefix: string): void => {
       if (!isObject(v)) return;

@@ -1,4 +1,5 @@
 import { API_KEY_KIND, API_KEY_SECRET_FIELDS, ApiKeySpecDto } from './api-key.dto';
+import { INTEGRATION_KIND, INTEGRATION_SECRET_FIELDS, IntegrationSpecDto } from './integration.dto';
 import { WEBHOOK_SOURCE_KIND, WEBHOOK_SOURCE_SECRET_FIELDS, WebhookSourceSpecDto } from './webhook-source.dto';
 import {
   WEBHOOK_SUBSCRIPTION_KIND,
@@ -59,7 +60,13 @@ export const CONFIG_KINDS: readonly ConfigKindEntry[] = [
     secretFields: WEBHOOK_SOURCE_SECRET_FIELDS,
     description: 'Inbound webhook sources (provider, secrets, allowed CIDRs)',
   },
-  { kind: 'integration', path: 'integrations', description: 'Connector integration instances' },
+  {
+    kind: INTEGRATION_KIND,
+    path: 'integrations',
+    dto: IntegrationSpecDto,
+    secretFields: INTEGRATION_SECRET_FIELDS,
+    description: 'Connector integration instances (family, type, schedule, settings, credentials)',
+  },
 ];
 
 export function configKind(kind: string): ConfigKindEntry | undefined {
