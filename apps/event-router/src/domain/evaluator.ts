@@ -1,0 +1,269 @@
+import type { EventDto, MetricBatchDto, RuleSpecDto } from '@airis/contracts';
+import type { AlertTemplate, Condition } from './alert-state';
+import { type CompiledRule, compileRule, seriesLabels } from './compiled-rule';
+import { fingerprint } from './fingerprint';
+import type { Labels } from './matchers';
+import { SlidingWindow } from './sliding-window';
+
+/** One alertable series: a rule and one set of label values, fed by one ingest partition. */
+export interface Series {
+  fp: string;
+  rule: CompiledRule;
+  labels: Labels;
+  source: string;
+  partitionKey: string;
+  window?: SlidingWindow;
+  lastSeen: number;
+  /** Event rules: a matching event arrived since the last evaluation. */
+  eventSeen?: boolean;
+  eventDescription?: string;
+}
+
+export interface Evaluation {
+  series: Series;
+  template: AlertTemplate;
+  cond: Condition;
+}
+
+const EVENT_DEFAULT_KEYS = ['source', 'event_type'];
+
+/** Flattens an event into matchable labels: fields plus `data.<dotted path>` for scalars. */
+export function eventLabels(event: EventDto): Labels {
+  const out: Labels = { source: event.source, event_type: event.event_type, severity: event.severity ?? 'info' };
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (depth > 4 || value === null || value === undefined) return;
+    if (typeof value === 'object') {
+      if (Array.isArray(value)) return;
+      for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`, depth + 1);
+      return;
+    }
+    out[path] = String(value);
+  };
+  walk(event.data, 'data', 0);
+  return out;
+}
+
+/**
+ * Rules and the in-memory series they evaluate. Pure (no I/O): the ticker asks it for conditions
+ * and hands them to the alert lifecycle.
+ */
+export class Evaluator {
+  private readonly rules = new Map<string, CompiledRule>();
+  private byMetric = new Map<string, CompiledRule[]>();
+  private anyMetric: CompiledRule[] = [];
+  private eventRules: CompiledRule[] = [];
+  readonly series = new Map<string, Series>();
+  /** `<rule id>\u0001<label key>` → series: avoids hashing on the hot path. */
+  private readonly index = new Map<string, Series>();
+  /** Absence series whose last-seen time changed since the last snapshot. */
+  readonly dirtySeen = new Set<Series>();
+
+  ruleCount(): number {
+    return this.rules.size;
+  }
+
+  getRule(id: string): CompiledRule | undefined {
+    return this.rules.get(id);
+  }
+
+  /** Adds or replaces a rule; the windows of a changed rule start over. Throws on a bad spec. */
+  setRule(id: string, revision: number, spec: RuleSpecDto): void {
+    const compiled = compileRule(id, revision, spec);
+    this.dropRuleSeries(id);
+    if (spec.enabled === false) this.rules.delete(id);
+    else this.rules.set(id, compiled);
+    this.reindex();
+  }
+
+  deleteRule(id: string): void {
+    this.rules.delete(id);
+    this.dropRuleSeries(id);
+    this.reindex();
+  }
+
+  private dropRuleSeries(ruleId: string): void {
+    for (const [key, s] of this.index) {
+      if (s.rule.id !== ruleId) continue;
+      this.index.delete(key);
+      this.series.delete(s.fp);
+      this.dirtySeen.delete(s);
+    }
+  }
+
+  private reindex(): void {
+    this.byMetric = new Map();
+    this.anyMetric = [];
+    this.eventRules = [];
+    for (const rule of this.rules.values()) {
+      if (rule.type === 'event') this.eventRules.push(rule);
+      else if (rule.metric === undefined) this.anyMetric.push(rule);
+      else {
+        const list = this.byMetric.get(rule.metric) ?? [];
+        list.push(rule);
+        this.byMetric.set(rule.metric, list);
+      }
+    }
+  }
+
+  /** Drops what belongs to a partition this instance no longer owns. */
+  dropPartition(partitionKey: string): void {
+    for (const [key, s] of this.index) {
+      if (s.partitionKey !== partitionKey) continue;
+      this.index.delete(key);
+      this.series.delete(s.fp);
+      this.dirtySeen.delete(s);
+    }
+  }
+
+  private seriesFor(rule: CompiledRule, labels: Labels, source: string, partitionKey: string): Series {
+    let key = rule.id;
+    for (const k of Object.keys(labels).sort()) key += `\u0001${k}\u0002${labels[k]}`;
+    let s = this.index.get(key);
+    if (!s) {
+      s = { fp: fingerprint(rule.id, labels), rule, labels, source, partitionKey, lastSeen: 0 };
+      if (rule.type === 'threshold') s.window = new SlidingWindow(rule.windowMs);
+      this.index.set(key, s);
+      this.series.set(s.fp, s);
+    }
+    s.partitionKey = partitionKey;
+    return s;
+  }
+
+  /** Restores an absence series from its snapshot (after a partition changed hands). */
+  restoreSeen(ruleId: string, labels: Labels, source: string, partitionKey: string, lastSeen: number): void {
+    const rule = this.rules.get(ruleId);
+    if (!rule || rule.type !== 'absence') return;
+    const s = this.seriesFor(rule, labels, source, partitionKey);
+    s.lastSeen = Math.max(s.lastSeen, lastSeen);
+  }
+
+  /**
+   * Feeds a batch to every matching rule. `batchId` is the CloudEvents id: a redelivered batch
+   * adds nothing to the windows.
+   */
+  ingestMetrics(batch: MetricBatchDto, batchId: string, timeMs: number, partitionKey: string): number {
+    let matched = 0;
+    const metrics = batch.metrics;
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i];
+      if (!m) continue;
+      const rules = this.byMetric.get(m.name);
+      if (!rules && this.anyMetric.length === 0) continue;
+      const input: Labels = { ...m.tags, source: batch.source, __name__: m.name };
+      for (const rule of rules ?? [])
+        matched += this.feed(rule, input, batch.source, partitionKey, batchId, i, timeMs, m.value);
+      for (const rule of this.anyMetric)
+        matched += this.feed(rule, input, batch.source, partitionKey, batchId, i, timeMs, m.value);
+    }
+    return matched;
+  }
+
+  private feed(
+    rule: CompiledRule,
+    input: Labels,
+    source: string,
+    partitionKey: string,
+    batchId: string,
+    index: number,
+    timeMs: number,
+    value: number,
+  ): number {
+    if (!rule.matches(input)) return 0;
+    const { __name__: _name, ...tags } = input;
+    const labels = seriesLabels(rule, tags, rule.type === 'absence' ? ['source'] : 'all');
+    const s = this.seriesFor(rule, labels, source, partitionKey);
+    if (rule.type === 'absence') {
+      if (timeMs > s.lastSeen) {
+        s.lastSeen = timeMs;
+        this.dirtySeen.add(s);
+      }
+      return 1;
+    }
+    s.window?.add(`${batchId}#${index}`, timeMs, value);
+    s.lastSeen = Math.max(s.lastSeen, timeMs);
+    return 1;
+  }
+
+  ingestEvent(event: EventDto, partitionKey: string): number {
+    if (this.eventRules.length === 0) return 0;
+    const input = eventLabels(event);
+    let matched = 0;
+    for (const rule of this.eventRules) {
+      if (!rule.matches(input)) continue;
+      const s = this.seriesFor(rule, seriesLabels(rule, input, EVENT_DEFAULT_KEYS), event.source, partitionKey);
+      s.eventSeen = true;
+      const message = event.data?.['message'];
+      if (typeof message === 'string') s.eventDescription = message.slice(0, 4096);
+      matched++;
+    }
+    return matched;
+  }
+
+  /** The condition of every series this instance owns, at `now`. */
+  evaluate(now: number, owns: (partitionKey: string) => boolean): Evaluation[] {
+    const out: Evaluation[] = [];
+    for (const s of this.series.values()) {
+      if (!owns(s.partitionKey)) continue;
+      out.push({ series: s, template: this.template(s), cond: this.condition(s, now) });
+    }
+    return out;
+  }
+
+  private condition(s: Series, now: number): Condition {
+    const rule = s.rule;
+    switch (rule.type) {
+      case 'threshold': {
+        s.window?.evict(now);
+        const value = s.window?.aggregate(rule.aggregation);
+        return value === undefined ? { active: false } : { active: rule.compare(value), value };
+      }
+      case 'event': {
+        const active = s.eventSeen === true;
+        s.eventSeen = false;
+        return { active };
+      }
+      case 'absence': {
+        const silentFor = now - s.lastSeen;
+        return { active: silentFor >= rule.absentForMs, value: silentFor / 1000 };
+      }
+    }
+  }
+
+  template(s: Series): AlertTemplate {
+    const rule = s.rule;
+    const spec = rule.spec;
+    const labels: Labels = {
+      ...s.labels,
+      ...spec.labels,
+      alertname: spec.name,
+      severity: spec.severity,
+      rule_id: rule.id,
+    };
+    if (labels['source'] === undefined) labels['source'] = s.source;
+    return {
+      _id: s.fp,
+      rule_id: rule.id,
+      name: spec.name,
+      severity: spec.severity,
+      description: spec.description ?? s.eventDescription ?? describeRule(rule),
+      source: s.source,
+      alert_type: rule.type === 'threshold' ? 'threshold' : rule.type,
+      labels,
+      annotations: { ...spec.annotations },
+      ...(rule.type === 'threshold' && spec.threshold !== undefined ? { threshold: spec.threshold } : {}),
+      partition_key: s.partitionKey,
+    };
+  }
+}
+
+export function describeRule(rule: CompiledRule): string {
+  const spec = rule.spec;
+  switch (rule.type) {
+    case 'threshold':
+      return `${rule.aggregation}(${spec.metric ?? ''}) over ${spec.window ?? '5m'} ${spec.comparison ?? '>'} ${spec.threshold ?? 0}`;
+    case 'event':
+      return `event matching rule ${spec.name}`;
+    case 'absence':
+      return `no data${spec.metric ? ` for ${spec.metric}` : ''} for ${spec.for ?? '0s'}`;
+  }
+}
