@@ -25,7 +25,7 @@ export class EventRouterModule {
       imports: [ConfigStoreModule.forRoot({ kinds: ROUTER_CONFIG_KINDS })],
       providers: [
         { provide: ROUTER_ENV, useValue: routerEnv },
-        { provide: Evaluator, useValue: new Evaluator() },
+        { provide: Evaluator, useValue: new Evaluator(routerEnv.ROUTER_DEDUP_IDS_PER_PARTITION) },
         Dispatcher,
         AlertLifecycle,
         PartitionOwnership,

@@ -24,6 +24,10 @@ export class RouterEnv {
   @Matches(DURATION_PATTERN, { message: 'ROUTER_DEFAULT_REPEAT_INTERVAL must be a duration such as 4h' })
   ROUTER_DEFAULT_REPEAT_INTERVAL: string = '4h';
 
+  @IsInt({ message: 'ROUTER_DEDUP_IDS_PER_PARTITION must be an integer' })
+  @Min(100, { message: 'ROUTER_DEDUP_IDS_PER_PARTITION must be at least 100' })
+  ROUTER_DEDUP_IDS_PER_PARTITION: number = 100_000;
+
   @IsInt({ message: 'ROUTER_CLAIM_TTL_MS must be an integer' })
   @Min(1000, { message: 'ROUTER_CLAIM_TTL_MS must be at least 1000' })
   ROUTER_CLAIM_TTL_MS: number = 30_000;

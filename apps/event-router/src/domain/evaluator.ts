@@ -37,10 +37,36 @@ export function eventLabels(event: EventDto): Labels {
       for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`, depth + 1);
       return;
     }
-    out[path] = String(value);
+    if (typeof value === 'string') out[path] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') out[path] = String(value);
   };
   walk(event.data, 'data', 0);
   return out;
+}
+
+/**
+ * The ids of the latest batches of one partition, to drop redeliveries (a producer retry, a
+ * replay after a rebalance) before they reach any window. Bounded: the oldest ids go first.
+ */
+export class RecentIds {
+  private readonly ring: string[];
+  private readonly set = new Set<string>();
+  private next = 0;
+
+  constructor(private readonly capacity: number) {
+    this.ring = new Array<string>(capacity);
+  }
+
+  /** True the first time an id is seen (within the last `capacity` ids). */
+  admit(id: string): boolean {
+    if (this.set.has(id)) return false;
+    const old = this.ring[this.next];
+    if (old !== undefined) this.set.delete(old);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % this.capacity;
+    this.set.add(id);
+    return true;
+  }
 }
 
 /**
@@ -57,6 +83,9 @@ export class Evaluator {
   private readonly index = new Map<string, Series>();
   /** Absence series whose last-seen time changed since the last snapshot. */
   readonly dirtySeen = new Set<Series>();
+  private readonly recent = new Map<string, RecentIds>();
+
+  constructor(private readonly dedupCapacity = 100_000) {}
 
   ruleCount(): number {
     return this.rules.size;
@@ -107,6 +136,7 @@ export class Evaluator {
 
   /** Drops what belongs to a partition this instance no longer owns. */
   dropPartition(partitionKey: string): void {
+    this.recent.delete(partitionKey);
     for (const [key, s] of this.index) {
       if (s.partitionKey !== partitionKey) continue;
       this.index.delete(key);
@@ -142,6 +172,13 @@ export class Evaluator {
    * adds nothing to the windows.
    */
   ingestMetrics(batch: MetricBatchDto, batchId: string, timeMs: number, partitionKey: string): number {
+    if (this.byMetric.size === 0 && this.anyMetric.length === 0) return 0;
+    let recent = this.recent.get(partitionKey);
+    if (!recent) {
+      recent = new RecentIds(this.dedupCapacity);
+      this.recent.set(partitionKey, recent);
+    }
+    if (!recent.admit(batchId)) return 0;
     let matched = 0;
     const metrics = batch.metrics;
     for (let i = 0; i < metrics.length; i++) {
@@ -151,9 +188,9 @@ export class Evaluator {
       if (!rules && this.anyMetric.length === 0) continue;
       const input: Labels = { ...m.tags, source: batch.source, __name__: m.name };
       for (const rule of rules ?? [])
-        matched += this.feed(rule, input, batch.source, partitionKey, batchId, i, timeMs, m.value);
+        matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
       for (const rule of this.anyMetric)
-        matched += this.feed(rule, input, batch.source, partitionKey, batchId, i, timeMs, m.value);
+        matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
     }
     return matched;
   }
@@ -163,8 +200,6 @@ export class Evaluator {
     input: Labels,
     source: string,
     partitionKey: string,
-    batchId: string,
-    index: number,
     timeMs: number,
     value: number,
   ): number {
@@ -179,7 +214,7 @@ export class Evaluator {
       }
       return 1;
     }
-    s.window?.add(`${batchId}#${index}`, timeMs, value);
+    s.window?.add(timeMs, value);
     s.lastSeen = Math.max(s.lastSeen, timeMs);
     return 1;
   }

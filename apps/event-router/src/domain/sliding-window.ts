@@ -1,14 +1,9 @@
 import type { RuleAggregation } from '@airis/contracts';
 
-/**
- * Samples of one series over a sliding time window. Samples are keyed by an id derived from the
- * CloudEvents id of their batch, so a batch delivered twice is counted once.
- */
+/** Samples of one series over a sliding time window (redeliveries are filtered before, per batch). */
 export class SlidingWindow {
   private times: number[] = [];
   private values: number[] = [];
-  private ids: string[] = [];
-  private readonly seen = new Set<string>();
   private head = 0;
 
   constructor(private readonly spanMs: number) {}
@@ -17,36 +12,28 @@ export class SlidingWindow {
     return this.times.length - this.head;
   }
 
-  /** False when the sample id was already in the window. */
-  add(id: string, timeMs: number, value: number): boolean {
-    if (this.seen.has(id)) return false;
-    this.seen.add(id);
+  add(timeMs: number, value: number): void {
     // Samples mostly arrive in time order; an out-of-order one is inserted in place.
     let i = this.times.length;
     while (i > this.head && (this.times[i - 1] ?? 0) > timeMs) i--;
     if (i === this.times.length) {
       this.times.push(timeMs);
       this.values.push(value);
-      this.ids.push(id);
     } else {
       this.times.splice(i, 0, timeMs);
       this.values.splice(i, 0, value);
-      this.ids.splice(i, 0, id);
     }
-    return true;
   }
 
   /** Drops samples older than `nowMs - span`. */
   evict(nowMs: number): void {
     const from = nowMs - this.spanMs;
     while (this.head < this.times.length && (this.times[this.head] ?? 0) < from) {
-      this.seen.delete(this.ids[this.head] ?? '');
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.values = this.values.slice(this.head);
-      this.ids = this.ids.slice(this.head);
       this.head = 0;
     }
   }
