@@ -46,7 +46,10 @@ function rule(i: number): RuleSpecDto {
     name: `bench-rule-${i}`,
     severity: i % 10 === 0 ? 'critical' : 'warning',
     metric: `metric_${i % METRIC_NAMES}`,
-    matchers: i % 2 === 0 ? [{ label: 'environment', op: '=', value: 'prod' }] : [{ label: 'model_id', op: '=~', value: 'model-[0-9]+' }],
+    matchers:
+      i % 2 === 0
+        ? [{ label: 'environment', op: '=', value: 'prod' }]
+        : [{ label: 'model_id', op: '=~', value: 'model-[0-9]+' }],
     comparison: '>',
     // Mostly quiet, as in production; a few rules fire on some series.
     threshold: i % 25 === 0 ? 990 : 5000,
@@ -127,7 +130,17 @@ async function main(): Promise<void> {
       const service = await startService({ ...def, consumer: { ...def.consumer!, groupId } });
       await waitForLag0(admin, groupId, metricsTopic, ends);
       const seconds = (performance.now() - started) / 1000;
+      const closing = performance.now();
       await service.close();
+      const alerts = await (
+        await ctx.mongo()
+      )
+        .db(`${ctx.database}_r${round}`)
+        .collection('router_alerts')
+        .countDocuments();
+      console.log(
+        `  router: ${alerts} alerts stored; shutdown took ${((performance.now() - closing) / 1000).toFixed(1)} s`,
+      );
       const client = await ctx.mongo();
       await client.db(`${ctx.database}_r${round}`).dropDatabase();
       return seconds;
@@ -175,8 +188,12 @@ async function main(): Promise<void> {
     const rawRate = BATCHES / median(raw);
     console.log('');
     console.log('arm      median s   batches/s   samples/s');
-    console.log(`raw      ${median(raw).toFixed(2).padStart(8)}   ${Math.round(rawRate).toString().padStart(9)}   ${Math.round(rawRate * PER_BATCH)}`);
-    console.log(`router   ${median(router).toFixed(2).padStart(8)}   ${Math.round(routerRate).toString().padStart(9)}   ${Math.round(routerRate * PER_BATCH)}`);
+    console.log(
+      `raw      ${median(raw).toFixed(2).padStart(8)}   ${Math.round(rawRate).toString().padStart(9)}   ${Math.round(rawRate * PER_BATCH)}`,
+    );
+    console.log(
+      `router   ${median(router).toFixed(2).padStart(8)}   ${Math.round(routerRate).toString().padStart(9)}   ${Math.round(routerRate * PER_BATCH)}`,
+    );
     console.log(`(${BATCHES} batches × ${PER_BATCH} samples, ${RULES} rules, ${ROUNDS} rounds)`);
     console.log(`figure b3_router_rate ${Math.round(routerRate)} batches/s`);
     console.log(`figure b3_raw_rate ${Math.round(rawRate)} batches/s`);

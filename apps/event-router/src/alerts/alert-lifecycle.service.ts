@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import type { CommandDto } from '@airis/contracts';
+import type { AlertDto, CommandDto } from '@airis/contracts';
 import { KafkaProducer } from '@airis/kafka';
 import { counter } from '@airis/observability';
 import type { Collection, Connection } from 'mongoose';
@@ -17,6 +17,32 @@ const transitions = counter('airis_router_alert_transitions_total', 'Alert state
 const conflicts = counter('airis_router_alert_write_conflicts_total', 'Writes refused because another writer won', []);
 
 export type CommandOutcome = 'applied' | 'unchanged' | 'unknown_target';
+
+interface Change {
+  prev: AlertState | undefined;
+  next: AlertState;
+}
+
+interface Published {
+  state: AlertState;
+  prev: AlertState | undefined;
+}
+
+const WRITE_CONCURRENCY = 16;
+
+/** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 /**
  * Alert state per fingerprint in MongoDB (`router_alerts`), changed only through version-guarded
@@ -73,26 +99,29 @@ export class AlertLifecycle implements OnModuleInit {
     return out;
   }
 
-  /** Applies one evaluation round. */
+  /** Applies one evaluation round: every change of the round is stored and published in bulk. */
   async apply(
     evaluations: Evaluation[],
     now: number,
     ruleWindow: (ruleId: string) => number | undefined,
   ): Promise<void> {
+    const misses = evaluations.filter((e) => e.cond.active && !this.cache.has(e.series.fp)).map((e) => e.series.fp);
+    for (let i = 0; i < misses.length; i += 1000) {
+      const chunk = misses.slice(i, i + 1000);
+      for (const fp of chunk) this.cache.set(fp, null);
+      for (const doc of await this.alerts.find({ _id: { $in: chunk } }).toArray()) this.cache.set(doc._id, doc);
+    }
+    const changes: Change[] = [];
     const seen = new Set<string>();
     for (const e of evaluations) {
       seen.add(e.series.fp);
       this.orphanSince.delete(e.series.fp);
-      let prev = this.cache.get(e.series.fp);
-      if (prev === undefined) {
-        if (!e.cond.active) continue;
-        prev = await this.alerts.findOne({ _id: e.series.fp });
-        this.cache.set(e.series.fp, prev);
-      }
+      const prev = this.cache.get(e.series.fp);
+      if (prev === undefined) continue; // unknown and inactive: nothing to do
       const timing = { forMs: e.series.rule.forMs, resolveAfterMs: e.series.rule.resolveAfterMs };
       const d = decide(prev ?? undefined, e.template, e.cond, timing, now);
       if (d.kind === 'quiet') this.cache.set(e.series.fp, d.next);
-      else if (d.kind === 'transition') await this.commit(prev ?? undefined, d.next);
+      else if (d.kind === 'transition') changes.push({ prev: prev ?? undefined, next: d.next });
     }
     // Open alerts with no series: after restart or hand-over the data has to come back first.
     // Only when none came for a whole window is the condition taken as clear.
@@ -100,16 +129,27 @@ export class AlertLifecycle implements OnModuleInit {
       if (seen.has(a._id)) continue;
       const since = this.orphanSince.get(a._id) ?? now;
       this.orphanSince.set(a._id, since);
-      const window = ruleWindow(a.rule_id);
-      const waitMs = window ?? 0; // a deleted rule resolves its alerts at once
+      const waitMs = ruleWindow(a.rule_id) ?? 0; // a deleted rule resolves its alerts at once
       if (now - since < waitMs) continue;
       const d = decide(a, { ...a }, { active: false }, { forMs: 0, resolveAfterMs: 0 }, now);
-      if (d.kind === 'transition') await this.commit(a, d.next);
+      if (d.kind === 'transition') changes.push({ prev: a, next: d.next });
     }
+    await this.commitMany(changes, true);
   }
 
-  /** Stores a change (guarded by version), then publishes it. False when another writer won. */
-  private async commit(prev: AlertState | undefined, next: AlertState, owned = true): Promise<boolean> {
+  /** Stores changes (each guarded by its version), then publishes those that won. */
+  private async commitMany(changes: Change[], owned: boolean): Promise<boolean[]> {
+    if (changes.length === 0) return [];
+    const stored = await mapLimit(changes, WRITE_CONCURRENCY, (c) => this.store(c, owned));
+    const won: Published[] = [];
+    stored.forEach((state, i) => {
+      if (state) won.push({ state, prev: changes[i]?.prev });
+    });
+    await this.publishMany(won);
+    return stored.map((s) => s !== undefined);
+  }
+
+  private async store({ prev, next }: Change, owned: boolean): Promise<AlertState | undefined> {
     const stored: AlertState = { ...next, version: (prev?.version ?? 0) + 1, outbox: true };
     try {
       if (prev) {
@@ -125,35 +165,52 @@ export class AlertLifecycle implements OnModuleInit {
     // A command may touch an alert another instance evaluates: only the owner caches it.
     if (owned || this.cache.has(stored._id)) this.cache.set(stored._id, stored);
     transitions.inc({ status: stored.status });
-    await this.publish(stored, prev);
-    return true;
+    return stored;
   }
 
-  private conflict(fp: string): false {
+  private conflict(fp: string): undefined {
     conflicts.inc();
     this.cache.delete(fp); // re-read on the next round
-    return false;
+    return undefined;
   }
 
-  /** Publishes a stored change and feeds the dispatcher; then clears the outbox flag. */
-  private async publish(state: AlertState, prev: AlertState | undefined): Promise<void> {
+  /** Publishes stored changes, feeds the dispatcher, then clears their outbox flags. */
+  private async publishMany(items: Published[]): Promise<void> {
+    if (items.length === 0) return;
     const now = Date.now();
-    const dto = toAlertDto(state, this.env.AIRIS_DASHBOARD_URL, now);
-    await this.producer.publish('alerts', state._id, dto, {
-      id: `${state.alert_id}:${state.version}`,
-      subject: state._id,
+    const dtos = items.map(({ state }) => toAlertDto(state, this.env.AIRIS_DASHBOARD_URL, now));
+    for (let i = 0; i < items.length; i += 500) {
+      await this.producer.publishMany(
+        'alerts',
+        items.slice(i, i + 500).map(({ state }, k) => ({
+          key: state._id,
+          value: dtos[i + k] ?? null,
+          id: `${state.alert_id}:${state.version}`,
+          subject: state._id,
+        })),
+      );
+    }
+    const routed: { alert: AlertDto; notify: boolean }[] = [];
+    items.forEach(({ state, prev }, i) => {
+      const dto = dtos[i];
+      // Notifications are about firing and resolving; pending never was news to anyone.
+      if (!dto || state.firing_at === undefined || state.status === 'pending') return;
+      const ackOnly = state.status === 'acknowledged' || (prev?.status === 'acknowledged' && state.status === 'firing');
+      routed.push({ alert: dto, notify: !ackOnly });
     });
-    // Notifications are about firing and resolving; pending never was news to anyone.
-    const wasNews = state.firing_at !== undefined;
-    const ackOnly = state.status === 'acknowledged' || (prev?.status === 'acknowledged' && state.status === 'firing');
-    if (wasNews && state.status !== 'pending') await this.dispatcher.onAlert(dto, !ackOnly);
-    await this.alerts.updateOne({ _id: state._id, version: state.version }, { $set: { outbox: false } });
+    await this.dispatcher.onAlerts(routed);
+    await this.alerts.bulkWrite(
+      items.map(({ state }) => ({
+        updateOne: { filter: { _id: state._id, version: state.version }, update: { $set: { outbox: false } } },
+      })),
+      { ordered: false },
+    );
   }
 
   /** Republishes changes a crash left unpublished. */
   async sweepOutbox(): Promise<number> {
     const pending = await this.alerts.find({ outbox: true }).limit(500).toArray();
-    for (const a of pending) await this.publish(a, undefined);
+    await this.publishMany(pending.map((state) => ({ state, prev: undefined })));
     return pending.length;
   }
 
@@ -187,7 +244,7 @@ export class AlertLifecycle implements OnModuleInit {
       }
       if (!next) return 'unchanged';
       if (next.status === 'acknowledged' && next.firing_at === undefined) next.firing_at = now;
-      if (await this.commit(current, next, false)) return 'applied';
+      if ((await this.commitMany([{ prev: current, next }], false))[0]) return 'applied';
     }
     throw new Error(`alert ${command.target} kept changing under command ${command.id}`);
   }

@@ -187,10 +187,8 @@ export class Evaluator {
       const rules = this.byMetric.get(m.name);
       if (!rules && this.anyMetric.length === 0) continue;
       const input: Labels = { ...m.tags, source: batch.source, __name__: m.name };
-      for (const rule of rules ?? [])
-        matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
-      for (const rule of this.anyMetric)
-        matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
+      for (const rule of rules ?? []) matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
+      for (const rule of this.anyMetric) matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
     }
     return matched;
   }

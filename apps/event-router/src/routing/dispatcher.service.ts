@@ -20,6 +20,7 @@ import {
 import { ConfigStore } from '@airis/config-store';
 import { KafkaProducer } from '@airis/kafka';
 import { counter } from '@airis/observability';
+import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Collection, Connection } from 'mongoose';
 import { parseDuration } from '../domain/duration';
 import { type LabelPredicate, type Labels, compileMatchers } from '../domain/matchers';
@@ -160,25 +161,29 @@ export class Dispatcher implements OnModuleInit {
     });
   }
 
-  /** Puts a changed alert into the groups of every route it matches. Idempotent. */
-  async onAlert(alert: AlertDto, notify: boolean): Promise<void> {
+  /**
+   * Puts changed alerts into the groups of every route they match (one bulk write). `notify`
+   * false (acknowledgements) only refreshes the alert in groups that already exist. Idempotent.
+   */
+  async onAlerts(changes: { alert: AlertDto; notify: boolean }[]): Promise<void> {
+    if (changes.length === 0) return;
     const now = Date.now();
-    for (const route of this.tree.match(alert.labels)) {
-      const labels = groupLabels(route, alert.labels);
-      const key = groupKey(route, labels);
-      const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
-      const field = `alerts.${alert.fingerprint}`;
-      if (!notify) {
-        // Acknowledgement: refresh the snapshot, never start a group for it.
-        await this.groups.updateOne({ _id: id }, { $set: { [field]: alert } });
-        continue;
-      }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.groups.updateOne(
-            { _id: id },
-            {
-              $set: { [field]: alert },
+    const ops: AnyBulkWriteOperation<GroupDoc>[] = [];
+    for (const { alert, notify } of changes) {
+      for (const route of this.tree.match(alert.labels)) {
+        const labels = groupLabels(route, alert.labels);
+        const key = groupKey(route, labels);
+        const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
+        const set = { [`alerts.${alert.fingerprint}`]: alert } as Partial<GroupDoc>;
+        if (!notify) {
+          ops.push({ updateOne: { filter: { _id: id }, update: { $set: set } } });
+          continue;
+        }
+        ops.push({
+          updateOne: {
+            filter: { _id: id },
+            update: {
+              $set: set,
               $setOnInsert: {
                 group_key: key,
                 receiver: route.receiver,
@@ -192,13 +197,19 @@ export class Dispatcher implements OnModuleInit {
                 seq: 0,
               },
             },
-            { upsert: true },
-          );
-          break;
-        } catch (error) {
-          // Two instances inserting one group at once: the loser retries as an update.
-          if ((error as { code?: number }).code !== 11000 || attempt > 2) throw error;
-        }
+            upsert: true,
+          },
+        });
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Ordered: two alerts of one new group in this batch insert it once.
+        await this.groups.bulkWrite(ops, { ordered: true });
+        return;
+      } catch (error) {
+        // Another instance inserted one of the groups meanwhile: the retry updates it.
+        if ((error as { code?: number }).code !== 11000 || attempt > 2) throw error;
       }
     }
   }
