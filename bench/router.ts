@@ -125,7 +125,11 @@ async function main(): Promise<void> {
       const groupId = `bench-router-${round}`;
       const started = performance.now();
       const def = routerService(
-        ctx.serviceEnv({ MONGODB_URI: `${ctx.mongoUri}_r${round}`, LOG_LEVEL: 'warn', ROUTER_TICK_MS: '1000' }),
+        ctx.serviceEnv({
+          MONGODB_URI: `${ctx.mongoUri}_r${round}`,
+          LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+          ROUTER_TICK_MS: '1000',
+        }),
       );
       const service = await startService({ ...def, consumer: { ...def.consumer!, groupId } });
       await waitForLag0(admin, groupId, metricsTopic, ends);

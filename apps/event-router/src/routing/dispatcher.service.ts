@@ -28,6 +28,13 @@ import { type ResolvedRoute, RouteTree, groupKey, groupLabels } from '../domain/
 import { inTimeInterval } from '../domain/time-intervals';
 import { ROUTER_ENV, type RouterEnv } from '../router.config';
 
+/** An alert in a group (MongoDB `router_group_alerts`; one small document each, so big groups stay cheap). */
+export interface GroupMember {
+  _id: string;
+  group_id: string;
+  alert: AlertDto;
+}
+
 /** One aggregation group (MongoDB `router_groups`): any instance may flush it, under a lease. */
 export interface GroupDoc {
   _id: string;
@@ -35,7 +42,6 @@ export interface GroupDoc {
   receiver: string;
   group_labels: Labels;
   route: ResolvedRoute;
-  alerts: Record<string, AlertDto>;
   flushed: boolean;
   last_flush_at: number;
   next_flush_at: number;
@@ -80,6 +86,7 @@ export class Dispatcher implements OnModuleInit {
   private readonly inhibitions = new Map<string, Inhibition>();
   private readonly intervals = new Map<string, TimeIntervalSpecDto>();
   private readonly groups: Collection<GroupDoc>;
+  private readonly members: Collection<GroupMember>;
   private readonly alerts: Collection<{ _id: string; status: string; labels: Labels }>;
 
   constructor(
@@ -89,6 +96,7 @@ export class Dispatcher implements OnModuleInit {
     @Inject(ROUTER_ENV) private readonly env: RouterEnv,
   ) {
     this.groups = connection.collection<GroupDoc>('router_groups');
+    this.members = connection.collection<GroupMember>('router_group_alerts');
     this.alerts = connection.collection('router_alerts') as unknown as Collection<{
       _id: string;
       status: string;
@@ -108,6 +116,7 @@ export class Dispatcher implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.groups.createIndex({ next_flush_at: 1 });
+    await this.members.createIndex({ group_id: 1 });
     this.config.watch(ROUTE_KIND, (change) => {
       if (change.id !== ROOT_ROUTE_ID) return;
       if (change.type === 'delete') {
@@ -168,22 +177,27 @@ export class Dispatcher implements OnModuleInit {
   async onAlerts(changes: { alert: AlertDto; notify: boolean }[]): Promise<void> {
     if (changes.length === 0) return;
     const now = Date.now();
-    const ops: AnyBulkWriteOperation<GroupDoc>[] = [];
+    const groups = new Map<string, AnyBulkWriteOperation<GroupDoc>>();
+    const members: AnyBulkWriteOperation<GroupMember>[] = [];
     for (const { alert, notify } of changes) {
       for (const route of this.tree.match(alert.labels)) {
         const labels = groupLabels(route, alert.labels);
         const key = groupKey(route, labels);
         const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
-        const set = { [`alerts.${alert.fingerprint}`]: alert } as Partial<GroupDoc>;
+        const memberId = `${id}:${alert.fingerprint}`;
         if (!notify) {
-          ops.push({ updateOne: { filter: { _id: id }, update: { $set: set } } });
+          // Acknowledgement: refresh the alert where it is, never start a group for it.
+          members.push({ updateOne: { filter: { _id: memberId }, update: { $set: { alert } } } });
           continue;
         }
-        ops.push({
+        members.push({
+          replaceOne: { filter: { _id: memberId }, replacement: { group_id: id, alert }, upsert: true },
+        });
+        if (groups.has(id)) continue;
+        groups.set(id, {
           updateOne: {
             filter: { _id: id },
             update: {
-              $set: set,
               $setOnInsert: {
                 group_key: key,
                 receiver: route.receiver,
@@ -202,13 +216,14 @@ export class Dispatcher implements OnModuleInit {
         });
       }
     }
+    if (members.length > 0) await this.members.bulkWrite(members, { ordered: false });
+    if (groups.size === 0) return;
     for (let attempt = 0; ; attempt++) {
       try {
-        // Ordered: two alerts of one new group in this batch insert it once.
-        await this.groups.bulkWrite(ops, { ordered: true });
+        await this.groups.bulkWrite([...groups.values()], { ordered: false });
         return;
       } catch (error) {
-        // Another instance inserted one of the groups meanwhile: the retry updates it.
+        // Another instance inserted one of the groups meanwhile: the retry finds it there.
         if ((error as { code?: number }).code !== 11000 || attempt > 2) throw error;
       }
     }
@@ -273,9 +288,14 @@ export class Dispatcher implements OnModuleInit {
 
   private async flush(group: GroupDoc, now: number, inhibited: (a: AlertDto) => boolean): Promise<boolean> {
     const route = group.route;
-    const all = Object.values(group.alerts ?? {});
-    const resolvedFps = all.filter((a) => a.status === 'resolved').map((a) => a.fingerprint);
+    const members = await this.members.find({ group_id: group._id }).toArray();
+    const all = members.map((m) => m.alert);
     const next = { lease_until: 0, next_flush_at: now + route.groupIntervalMs };
+    if (all.length === 0) {
+      // Everything was told and resolved: the group ends (a later alert starts a new one).
+      await this.groups.deleteOne({ _id: group._id, seq: group.seq });
+      return false;
+    }
     if (this.isMuted(route, now)) {
       suppressed.inc({ reason: 'muted' }, all.length);
       await this.groups.updateOne({ _id: group._id }, { $set: next });
@@ -317,20 +337,22 @@ export class Dispatcher implements OnModuleInit {
       notifications.inc({ status: request.status });
       published = true;
     }
-    if (all.length - resolvedFps.length === 0) {
-      // Nothing left to tell: the group ends (a later alert starts a new one with group_wait).
-      await this.groups.deleteOne({ _id: group._id, seq: group.seq });
-      return published;
+    // Resolved alerts leave the group once handled; one that fired again meanwhile stays.
+    const done = members.filter((m) => m.alert.status === 'resolved');
+    if (done.length > 0) {
+      await this.members.bulkWrite(
+        done.map((m) => ({
+          deleteOne: { filter: { _id: m._id, 'alert.id': m.alert.id, 'alert.status': 'resolved' } },
+        })),
+        { ordered: false },
+      );
     }
-    const unset: Record<string, ''> = {};
-    for (const fp of resolvedFps) unset[`alerts.${fp}`] = '';
     await this.groups.updateOne(
       { _id: group._id },
       {
         // '-' marks "sent, with nothing firing" so that everSent holds.
         $set: { ...next, flushed: true, ...(published ? { last_flush_at: now, last_sent: firingKey || '-' } : {}) },
         $inc: { seq: 1 },
-        ...(resolvedFps.length > 0 ? { $unset: unset } : {}),
       },
     );
     return published;
