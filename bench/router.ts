@@ -33,7 +33,7 @@ function batch(i: number): MetricBatchDto {
   for (let j = 0; j < PER_BATCH; j++) {
     metrics.push({
       name: `metric_${(i + j) % METRIC_NAMES}`,
-      value: (i * 7919 + j * 104729) % 1000,
+      value: (Math.imul(i + 1, 2654435761) ^ Math.imul(j + 1, 40503)) >>> 0) % 1000,
       tags: { model_id: `model-${i % 50}`, environment: i % 3 === 0 ? 'staging' : 'prod' },
     });
   }
@@ -51,9 +51,10 @@ function rule(i: number): RuleSpecDto {
         ? [{ label: 'environment', op: '=', value: 'prod' }]
         : [{ label: 'model_id', op: '=~', value: 'model-[0-9]+' }],
     comparison: '>',
-    // Mostly quiet, as in production; a few rules fire on some series.
-    threshold: i % 25 === 0 ? 990 : 5000,
-    aggregation: AGGREGATIONS[i % AGGREGATIONS.length],
+    // Mostly quiet, as in production: four rules fire on the few series whose last value is
+    // above 995; the others compare their aggregate with a threshold it never reaches.
+    threshold: i % 25 === 0 ? 995 : 1e12,
+    aggregation: i % 25 === 0 ? 'last' : AGGREGATIONS[i % AGGREGATIONS.length],
     window: '10m',
     ...(i % 4 === 0 ? { for: '30s' } : {}),
   };

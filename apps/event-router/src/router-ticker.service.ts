@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { histogram } from '@airis/observability';
 import { AlertLifecycle } from './alerts/alert-lifecycle.service';
@@ -49,15 +50,32 @@ export class RouterTicker implements OnApplicationBootstrap, OnApplicationShutdo
   /** One round; exposed for tests and the benchmark. */
   async tick(now = Date.now()): Promise<void> {
     const stop = tickSeconds.startTimer();
+    const phases: [string, number][] = [];
+    let mark = performance.now();
+    const phase = (name: string): void => {
+      const t = performance.now();
+      phases.push([name, t - mark]);
+      mark = t;
+    };
     try {
       await this.ownership.refresh(now);
+      phase('ownership');
       const evaluations = this.evaluator.evaluate(now, this.ownership.owns);
+      phase(`evaluate(${evaluations.length})`);
       await this.lifecycle.apply(evaluations, now, (ruleId) => this.evaluator.getRule(ruleId)?.windowMs);
+      phase('lifecycle');
       await this.lifecycle.sweepOutbox();
+      phase('outbox');
       await this.ownership.flushSeen();
+      phase('last-seen');
       await this.dispatcher.flushDue(now);
+      phase('dispatch');
     } finally {
-      stop();
+      const seconds = stop();
+      // A round slower than its period delays every timer: say where the time went.
+      if (seconds * 1000 > Math.max(this.env.ROUTER_TICK_MS, 1000) * 2) {
+        this.logger.warn(`slow round ${seconds.toFixed(1)} s: ${phases.map(([n, ms]) => `${n} ${Math.round(ms)} ms`).join(', ')}`);
+      }
     }
   }
 }

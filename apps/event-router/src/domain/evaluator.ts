@@ -27,6 +27,21 @@ export interface Evaluation {
 
 const EVENT_DEFAULT_KEYS = ['source', 'event_type'];
 
+interface Sample {
+  input: Labels;
+  allKey: string | undefined;
+  source: string;
+  partitionKey: string;
+  timeMs: number;
+  value: number;
+}
+
+function keyOf(labels: Labels): string {
+  let key = '';
+  for (const k of Object.keys(labels).sort()) key += `\u0001${k}\u0002${labels[k]}`;
+  return key;
+}
+
 /** Flattens an event into matchable labels: fields plus `data.<dotted path>` for scalars. */
 export function eventLabels(event: EventDto): Labels {
   const out: Labels = { source: event.source, event_type: event.event_type, severity: event.severity ?? 'info' };
@@ -79,8 +94,8 @@ export class Evaluator {
   private anyMetric: CompiledRule[] = [];
   private eventRules: CompiledRule[] = [];
   readonly series = new Map<string, Series>();
-  /** `<rule id>\u0001<label key>` → series: avoids hashing on the hot path. */
-  private readonly index = new Map<string, Series>();
+  /** rule id → label key → series: finds a series without hashing its labels. */
+  private readonly index = new Map<string, Map<string, Series>>();
   /** Absence series whose last-seen time changed since the last snapshot. */
   readonly dirtySeen = new Set<Series>();
   private readonly recent = new Map<string, RecentIds>();
@@ -111,9 +126,10 @@ export class Evaluator {
   }
 
   private dropRuleSeries(ruleId: string): void {
-    for (const [key, s] of this.index) {
-      if (s.rule.id !== ruleId) continue;
-      this.index.delete(key);
+    const byLabels = this.index.get(ruleId);
+    if (!byLabels) return;
+    this.index.delete(ruleId);
+    for (const s of byLabels.values()) {
       this.series.delete(s.fp);
       this.dirtySeen.delete(s);
     }
@@ -137,22 +153,29 @@ export class Evaluator {
   /** Drops what belongs to a partition this instance no longer owns. */
   dropPartition(partitionKey: string): void {
     this.recent.delete(partitionKey);
-    for (const [key, s] of this.index) {
-      if (s.partitionKey !== partitionKey) continue;
-      this.index.delete(key);
-      this.series.delete(s.fp);
-      this.dirtySeen.delete(s);
+    for (const byLabels of this.index.values()) {
+      for (const [key, s] of byLabels) {
+        if (s.partitionKey !== partitionKey) continue;
+        byLabels.delete(key);
+        this.series.delete(s.fp);
+        this.dirtySeen.delete(s);
+      }
     }
   }
 
-  private seriesFor(rule: CompiledRule, labels: Labels, source: string, partitionKey: string): Series {
-    let key = rule.id;
-    for (const k of Object.keys(labels).sort()) key += `\u0001${k}\u0002${labels[k]}`;
-    let s = this.index.get(key);
+  private seriesFor(rule: CompiledRule, labels: Labels, source: string, partitionKey: string, labelKey?: string): Series {
+    // Two levels, so the (cached-hash) label key string is looked up as is, never concatenated.
+    let byLabels = this.index.get(rule.id);
+    if (!byLabels) {
+      byLabels = new Map();
+      this.index.set(rule.id, byLabels);
+    }
+    const key = labelKey ?? keyOf(labels);
+    let s = byLabels.get(key);
     if (!s) {
-      s = { fp: fingerprint(rule.id, labels), rule, labels, source, partitionKey, lastSeen: 0 };
+      s = { fp: fingerprint(rule.id, labels), rule, labels: { ...labels }, source, partitionKey, lastSeen: 0 };
       if (rule.type === 'threshold') s.window = new SlidingWindow(rule.windowMs);
-      this.index.set(key, s);
+      byLabels.set(key, s);
       this.series.set(s.fp, s);
     }
     s.partitionKey = partitionKey;
@@ -186,34 +209,34 @@ export class Evaluator {
       if (!m) continue;
       const rules = this.byMetric.get(m.name);
       if (!rules && this.anyMetric.length === 0) continue;
-      const input: Labels = { ...m.tags, source: batch.source, __name__: m.name };
-      for (const rule of rules ?? []) matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
-      for (const rule of this.anyMetric) matched += this.feed(rule, input, batch.source, partitionKey, timeMs, m.value);
+      // Built once per sample and shared by every rule that keeps all labels.
+      const input: Labels = { ...m.tags, source: batch.source };
+      const sample: Sample = { input, allKey: undefined, source: batch.source, partitionKey, timeMs, value: m.value };
+      if (rules) for (const rule of rules) matched += this.feed(rule, sample);
+      for (const rule of this.anyMetric) matched += this.feed(rule, sample);
     }
     return matched;
   }
 
-  private feed(
-    rule: CompiledRule,
-    input: Labels,
-    source: string,
-    partitionKey: string,
-    timeMs: number,
-    value: number,
-  ): number {
-    if (!rule.matches(input)) return 0;
-    const { __name__: _name, ...tags } = input;
-    const labels = seriesLabels(rule, tags, rule.type === 'absence' ? ['source'] : 'all');
-    const s = this.seriesFor(rule, labels, source, partitionKey);
+  private feed(rule: CompiledRule, sample: Sample): number {
+    if (!rule.matches(sample.input)) return 0;
+    let s: Series;
+    if (rule.groupBy === undefined && rule.type === 'threshold') {
+      sample.allKey ??= keyOf(sample.input);
+      s = this.seriesFor(rule, sample.input, sample.source, sample.partitionKey, sample.allKey);
+    } else {
+      const labels = seriesLabels(rule, sample.input, rule.type === 'absence' ? ['source'] : 'all');
+      s = this.seriesFor(rule, labels, sample.source, sample.partitionKey);
+    }
     if (rule.type === 'absence') {
-      if (timeMs > s.lastSeen) {
-        s.lastSeen = timeMs;
+      if (sample.timeMs > s.lastSeen) {
+        s.lastSeen = sample.timeMs;
         this.dirtySeen.add(s);
       }
       return 1;
     }
-    s.window?.add(timeMs, value);
-    s.lastSeen = Math.max(s.lastSeen, timeMs);
+    s.window?.add(sample.timeMs, sample.value);
+    if (sample.timeMs > s.lastSeen) s.lastSeen = sample.timeMs;
     return 1;
   }
 
