@@ -18,8 +18,15 @@ const program = new Command()
   .option('--metrics-per-batch <n>', 'samples per batch', '4')
   .option('--rules <n>', 'threshold rules', '100')
   .option('--rounds <n>', 'interleaved rounds of both arms', '3')
+  .option('--log-level <level>', 'log level of the router arm', 'warn')
   .parse();
-const opts = program.opts<{ batches: string; metricsPerBatch: string; rules: string; rounds: string }>();
+const opts = program.opts<{
+  batches: string;
+  metricsPerBatch: string;
+  rules: string;
+  rounds: string;
+  logLevel: string;
+}>();
 const BATCHES = Number(opts.batches);
 const PER_BATCH = Number(opts.metricsPerBatch);
 const RULES = Number(opts.rules);
@@ -33,7 +40,7 @@ function batch(i: number): MetricBatchDto {
   for (let j = 0; j < PER_BATCH; j++) {
     metrics.push({
       name: `metric_${(i + j) % METRIC_NAMES}`,
-      value: (Math.imul(i + 1, 2654435761) ^ Math.imul(j + 1, 40503)) >>> 0) % 1000,
+      value: ((Math.imul(i + 1, 2654435761) ^ Math.imul(j + 1, 40503)) >>> 0) % 1000,
       tags: { model_id: `model-${i % 50}`, environment: i % 3 === 0 ? 'staging' : 'prod' },
     });
   }
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
       const def = routerService(
         ctx.serviceEnv({
           MONGODB_URI: `${ctx.mongoUri}_r${round}`,
-          LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
+          LOG_LEVEL: opts.logLevel,
           ROUTER_TICK_MS: '1000',
         }),
       );
@@ -161,14 +168,15 @@ async function main(): Promise<void> {
       await consumer.subscribe({ topic: metricsTopic, fromBeginning: true });
       await consumer.run({
         partitionsConsumedConcurrently: 3,
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           await producer.send({
             topic: outTopic,
             acks: -1,
             messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })),
           });
-          resolveOffset(batch.lastOffset());
-          await heartbeat();
+          payload.resolveOffset(batch.lastOffset());
+          await payload.heartbeat();
         },
       });
       await waitForLag0(admin, groupId, metricsTopic, ends);

@@ -74,7 +74,9 @@ export class RouterTicker implements OnApplicationBootstrap, OnApplicationShutdo
       const seconds = stop();
       // A round slower than its period delays every timer: say where the time went.
       if (seconds * 1000 > Math.max(this.env.ROUTER_TICK_MS, 1000) * 2) {
-        this.logger.warn(`slow round ${seconds.toFixed(1)} s: ${phases.map(([n, ms]) => `${n} ${Math.round(ms)} ms`).join(', ')}`);
+        this.logger.warn(
+          `slow round ${seconds.toFixed(1)} s: ${phases.map(([n, ms]) => `${n} ${Math.round(ms)} ms`).join(', ')}`,
+        );
       }
     }
   }

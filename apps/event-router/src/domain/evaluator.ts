@@ -163,7 +163,13 @@ export class Evaluator {
     }
   }
 
-  private seriesFor(rule: CompiledRule, labels: Labels, source: string, partitionKey: string, labelKey?: string): Series {
+  private seriesFor(
+    rule: CompiledRule,
+    labels: Labels,
+    source: string,
+    partitionKey: string,
+    labelKey?: string,
+  ): Series {
     // Two levels, so the (cached-hash) label key string is looked up as is, never concatenated.
     let byLabels = this.index.get(rule.id);
     if (!byLabels) {
