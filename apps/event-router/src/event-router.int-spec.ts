@@ -344,7 +344,7 @@ describe('event router', () => {
     expect(notificationsFor('model-slow').every((n) => n.group_labels['zone'] === 'b')).toBe(true);
   });
 
-  it('acknowledges by alert id and resolves by fingerprint through airis.commands.v1, once each', async () => {
+  it('acknowledges and unacknowledges by alert id and resolves by fingerprint through airis.commands.v1, once each', async () => {
     await rule('ack-me', {
       type: 'threshold',
       name: 'ack-me',
@@ -365,6 +365,11 @@ describe('event router', () => {
     expect(acked).toMatchObject({ id: firing.id, acknowledged_by: 'slack:U024BE7LH' });
     const stored = (await ctx.mongo()).db(ctx.database).collection('router_alerts');
     expect(await stored.findOne({ _id: firing.fingerprint as never })).toMatchObject({ status: 'acknowledged' });
+    await ctx.produce('commands', [command('unacknowledge', firing.id)]);
+    await pollUntil(() => alertsOf('ack-me').filter((a) => a.status === 'firing').length === 2, {
+      description: 'ack-me firing again after unacknowledge',
+    });
+    expect(alertsOf('ack-me').at(-1)?.acknowledged_by).toBeUndefined();
     await ctx.produce('commands', [command('resolve', firing.fingerprint)]);
     await waitAlert('ack-me', 'resolved');
     expect(alertsOf('ack-me').filter((a) => a.status === 'acknowledged')).toHaveLength(1);
@@ -375,7 +380,8 @@ describe('event router', () => {
         ((await stored.findOne({ _id: firing.fingerprint as never })) as { manual_hold?: boolean } | null)
           ?.manual_hold === true,
     );
-    expect(alertsOf('ack-me').filter((a) => a.status === 'firing')).toHaveLength(1);
+    expect(alertsOf('ack-me').filter((a) => a.status === 'firing')).toHaveLength(2);
+    expect(new Set(alertsOf('ack-me').map((a) => a.id))).toEqual(new Set([firing.id]));
   });
 
   it('fires event rules on matching events and absence rules on silent sources', async () => {
