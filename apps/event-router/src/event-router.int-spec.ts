@@ -55,7 +55,7 @@ describe('event router', () => {
     notifications.records
       .map((r) => parse<NotificationRequestDto>(r))
       .filter((n) => n.alerts.some((a) => a.labels['alertname'] === alertname));
-  const waitAlert = (name: string, status: string, timeoutMs = 30_000): Promise<AlertDto> =>
+  const waitAlert = (name: string, status: string, timeoutMs = 60_000): Promise<AlertDto> =>
     pollUntil(() => alertsOf(name).find((a) => a.status === status), {
       timeoutMs,
       description: `${name} ${status} on airis.alerts.v1`,

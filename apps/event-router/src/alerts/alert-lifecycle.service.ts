@@ -29,6 +29,7 @@ interface Published {
 }
 
 const WRITE_CONCURRENCY = 16;
+const OUTBOX_GRACE_MS = 10_000;
 
 /** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -207,9 +208,15 @@ export class AlertLifecycle implements OnModuleInit {
     );
   }
 
-  /** Republishes changes a crash left unpublished. */
-  async sweepOutbox(): Promise<number> {
-    const pending = await this.alerts.find({ outbox: true }).limit(500).toArray();
+  /**
+   * Republishes changes a crash left unpublished. Only changes older than a grace period: a
+   * younger one is most likely still being published by whoever made it.
+   */
+  async sweepOutbox(now = Date.now()): Promise<number> {
+    const pending = await this.alerts
+      .find({ outbox: true, updated_at: { $lt: now - OUTBOX_GRACE_MS } })
+      .limit(500)
+      .toArray();
     await this.publishMany(pending.map((state) => ({ state, prev: undefined })));
     return pending.length;
   }
