@@ -63,7 +63,16 @@ describe('event router', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('event-router');
-    await ctx.createTopics();
+    // The shared broker sometimes answers a fresh topic's metadata before it hosts it
+    // ("does not host this topic-partition"); creating is idempotent, so try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ctx.createTopics();
+        break;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+      }
+    }
     await start();
     alerts = await ctx.collect('alerts');
     notifications = await ctx.collect('notifications');
