@@ -11,6 +11,7 @@ import {
   createTestContext,
   pollUntil,
 } from '@airis/testing';
+import { createTopicsAndWait } from './int-spec-setup';
 import { routerService } from './service';
 
 /* The event router on the real broker and FerretDB: every acceptance item of issue 5. */
@@ -63,16 +64,7 @@ describe('event router', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('event-router');
-    // The shared broker sometimes answers a fresh topic's metadata before it hosts it
-    // ("does not host this topic-partition"); creating is idempotent, so try again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ctx.createTopics();
-        break;
-      } catch (error) {
-        if (attempt >= 5) throw error;
-      }
-    }
+    await createTopicsAndWait(ctx);
     await start();
     alerts = await ctx.collect('alerts');
     notifications = await ctx.collect('notifications');

@@ -9,6 +9,7 @@ import {
   pollUntil,
 } from '@airis/testing';
 import { PartitionOwnership } from './ingest/partition-ownership.service';
+import { createTopicsAndWait } from './int-spec-setup';
 import { routerService } from './service';
 
 /*
@@ -55,16 +56,7 @@ describe('event router, two instances and rebalances', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('router-scale');
-    // The shared broker sometimes answers a fresh topic's metadata before it hosts it
-    // ("does not host this topic-partition"); creating is idempotent, so try again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ctx.createTopics();
-        break;
-      } catch (error) {
-        if (attempt >= 5) throw error;
-      }
-    }
+    await createTopicsAndWait(ctx);
     alerts = await ctx.collect('alerts');
     notifications = await ctx.collect('notifications');
   });
