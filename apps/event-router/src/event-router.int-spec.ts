@@ -11,7 +11,6 @@ import {
   createTestContext,
   pollUntil,
 } from '@airis/testing';
-import { createTopicsAndWait } from './int-spec-setup';
 import { routerService } from './service';
 
 /* The event router on the real broker and FerretDB: every acceptance item of issue 5. */
@@ -25,6 +24,39 @@ const kcat = (brokers: string, topic: string, key: string, value: string | Buffe
   });
 
 const parse = <T>(r: CollectedRecord): T => JSON.parse(r.value ?? 'null') as T;
+
+/**
+ * Creates the namespace's topics and waits until the broker serves all of them. The shared
+ * broker sometimes answers for a fresh topic before it hosts it ("does not host this
+ * topic-partition"); creating is idempotent, and metadata is polled until every partition has
+ * a leader. For int-specs only.
+ */
+async function createTopicsAndWait(ctx: TestContext): Promise<void> {
+  await pollUntil(
+    async () => {
+      await ctx.createTopics();
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, description: 'topics created' },
+  );
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  try {
+    const names = ctx.topics.all().map((t) => t.name);
+    await pollUntil(
+      async () => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        return (
+          topics.length === names.length &&
+          topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+        );
+      },
+      { timeoutMs: 60_000, intervalMs: 500, description: 'every topic served by the broker' },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe('event router', () => {
   let ctx: TestContext;
