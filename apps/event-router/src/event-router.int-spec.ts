@@ -73,7 +73,10 @@ describe('event router', () => {
       AIRIS_DASHBOARD_URL: 'https://airis.example.test',
     });
   const start = async (): Promise<RunningService> => {
-    router = await startService(routerService(env()));
+    const def = routerService(env());
+    // Own consumer group: libs/service names it after the service only, and another spec file
+    // running the router at the same time would otherwise share (and rebalance) it.
+    router = await startService({ ...def, consumer: { ...def.consumer!, groupId: `${ctx.namespace}event-router` } });
     return router;
   };
   const config = (): ConfigStore => router!.app.get(ConfigStore);

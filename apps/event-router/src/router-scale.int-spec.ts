@@ -57,16 +57,16 @@ describe('event router, two instances and rebalances', () => {
   const SOURCES = 24;
 
   const start = async (): Promise<RunningService> => {
-    const r = await startService(
-      routerService(
-        ctx.serviceEnv({
-          ROUTER_TICK_MS: '200',
-          ROUTER_DEFAULT_GROUP_WAIT: '1s',
-          ROUTER_DEFAULT_GROUP_INTERVAL: '1s',
-          ROUTER_CLAIM_TTL_MS: '60000',
-        }),
-      ),
+    const def = routerService(
+      ctx.serviceEnv({
+        ROUTER_TICK_MS: '200',
+        ROUTER_DEFAULT_GROUP_WAIT: '1s',
+        ROUTER_DEFAULT_GROUP_INTERVAL: '1s',
+        ROUTER_CLAIM_TTL_MS: '60000',
+      }),
     );
+    // Own consumer group (see event-router.int-spec.ts); both instances share it.
+    const r = await startService({ ...def, consumer: { ...def.consumer!, groupId: `${ctx.namespace}event-router` } });
     routers.push(r);
     return r;
   };
