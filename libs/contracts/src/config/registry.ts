@@ -1,3 +1,8 @@
+import { INHIBIT_RULE_KIND, INHIBIT_RULE_SECRET_FIELDS, InhibitRuleSpecDto } from './inhibit-rule.dto';
+import { ROUTE_KIND, ROUTE_SECRET_FIELDS, RouteSpecDto } from './route.dto';
+import { RULE_KIND, RULE_SECRET_FIELDS, RuleSpecDto } from './rule.dto';
+import { SILENCE_KIND, SILENCE_SECRET_FIELDS, SilenceSpecDto } from './silence.dto';
+import { TIME_INTERVAL_KIND, TIME_INTERVAL_SECRET_FIELDS, TimeIntervalSpecDto } from './time-interval.dto';
 import { API_KEY_KIND, API_KEY_SECRET_FIELDS, ApiKeySpecDto } from './api-key.dto';
 import { INTEGRATION_KIND, INTEGRATION_SECRET_FIELDS, IntegrationSpecDto } from './integration.dto';
 import { WEBHOOK_SOURCE_KIND, WEBHOOK_SOURCE_SECRET_FIELDS, WebhookSourceSpecDto } from './webhook-source.dto';
@@ -48,11 +53,41 @@ export const CONFIG_KINDS: readonly ConfigKindEntry[] = [
     description: 'Outbound webhook subscriptions',
   },
   { kind: 'receiver', path: 'receivers', description: 'Notification receivers (Slack, PagerDuty, email, …)' },
-  { kind: 'route', path: 'routes', description: 'Alert routing tree nodes' },
-  { kind: 'rule', path: 'rules', description: 'Alert rules' },
-  { kind: 'silence', path: 'silences', description: 'Silences' },
-  { kind: 'inhibit_rule', path: 'inhibit-rules', description: 'Inhibition rules' },
-  { kind: 'time_interval', path: 'time-intervals', description: 'Named time intervals for routes' },
+  {
+    kind: ROUTE_KIND,
+    path: 'routes',
+    dto: RouteSpecDto,
+    secretFields: ROUTE_SECRET_FIELDS,
+    description: 'The alert routing tree (id `root`), Alertmanager-style',
+  },
+  {
+    kind: RULE_KIND,
+    path: 'rules',
+    dto: RuleSpecDto,
+    secretFields: RULE_SECRET_FIELDS,
+    description: 'Alert rules: metric threshold, event and absence',
+  },
+  {
+    kind: SILENCE_KIND,
+    path: 'silences',
+    dto: SilenceSpecDto,
+    secretFields: SILENCE_SECRET_FIELDS,
+    description: 'Silences: matchers and a time window',
+  },
+  {
+    kind: INHIBIT_RULE_KIND,
+    path: 'inhibit-rules',
+    dto: InhibitRuleSpecDto,
+    secretFields: INHIBIT_RULE_SECRET_FIELDS,
+    description: 'Inhibition rules: source/target matchers and equal labels',
+  },
+  {
+    kind: TIME_INTERVAL_KIND,
+    path: 'time-intervals',
+    dto: TimeIntervalSpecDto,
+    secretFields: TIME_INTERVAL_SECRET_FIELDS,
+    description: 'Named recurring time intervals (mute and active windows of routes)',
+  },
   {
     kind: WEBHOOK_SOURCE_KIND,
     path: 'webhook-sources',

@@ -1,0 +1,331 @@
+import type { EventDto, MetricBatchDto, RuleSpecDto } from '@airis/contracts';
+import type { AlertTemplate, Condition } from './alert-state';
+import { type CompiledRule, compileRule, seriesLabels } from './compiled-rule';
+import { fingerprint } from './fingerprint';
+import type { Labels } from './matchers';
+import { SlidingWindow } from './sliding-window';
+
+/** One alertable series: a rule and one set of label values, fed by one ingest partition. */
+export interface Series {
+  fp: string;
+  rule: CompiledRule;
+  labels: Labels;
+  source: string;
+  partitionKey: string;
+  window?: SlidingWindow;
+  lastSeen: number;
+  /** Event rules: a matching event arrived since the last evaluation. */
+  eventSeen?: boolean;
+  eventDescription?: string;
+}
+
+export interface Evaluation {
+  series: Series;
+  template: AlertTemplate;
+  cond: Condition;
+}
+
+const EVENT_DEFAULT_KEYS = ['source', 'event_type'];
+
+interface Sample {
+  input: Labels;
+  allKey: string | undefined;
+  source: string;
+  partitionKey: string;
+  timeMs: number;
+  value: number;
+}
+
+function keyOf(labels: Labels): string {
+  let key = '';
+  for (const k of Object.keys(labels).sort()) key += `\u0001${k}\u0002${labels[k]}`;
+  return key;
+}
+
+/** Flattens an event into matchable labels: fields plus `data.<dotted path>` for scalars. */
+export function eventLabels(event: EventDto): Labels {
+  const out: Labels = { source: event.source, event_type: event.event_type, severity: event.severity ?? 'info' };
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (depth > 4 || value === null || value === undefined) return;
+    if (typeof value === 'object') {
+      if (Array.isArray(value)) return;
+      for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`, depth + 1);
+      return;
+    }
+    if (typeof value === 'string') out[path] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') out[path] = String(value);
+  };
+  walk(event.data, 'data', 0);
+  return out;
+}
+
+/**
+ * The ids of the latest batches of one partition, to drop redeliveries (a producer retry, a
+ * replay after a rebalance) before they reach any window. Bounded: the oldest ids go first.
+ */
+export class RecentIds {
+  private readonly ring: string[];
+  private readonly set = new Set<string>();
+  private next = 0;
+
+  constructor(private readonly capacity: number) {
+    this.ring = new Array<string>(capacity);
+  }
+
+  /** True the first time an id is seen (within the last `capacity` ids). */
+  admit(id: string): boolean {
+    if (this.set.has(id)) return false;
+    const old = this.ring[this.next];
+    if (old !== undefined) this.set.delete(old);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % this.capacity;
+    this.set.add(id);
+    return true;
+  }
+}
+
+/**
+ * Rules and the in-memory series they evaluate. Pure (no I/O): the ticker asks it for conditions
+ * and hands them to the alert lifecycle.
+ */
+export class Evaluator {
+  private readonly rules = new Map<string, CompiledRule>();
+  private byMetric = new Map<string, CompiledRule[]>();
+  private anyMetric: CompiledRule[] = [];
+  private eventRules: CompiledRule[] = [];
+  readonly series = new Map<string, Series>();
+  /** rule id → label key → series: finds a series without hashing its labels. */
+  private readonly index = new Map<string, Map<string, Series>>();
+  /** Absence series whose last-seen time changed since the last snapshot. */
+  readonly dirtySeen = new Set<Series>();
+  private readonly recent = new Map<string, RecentIds>();
+
+  constructor(private readonly dedupCapacity = 100_000) {}
+
+  ruleCount(): number {
+    return this.rules.size;
+  }
+
+  getRule(id: string): CompiledRule | undefined {
+    return this.rules.get(id);
+  }
+
+  /** Adds or replaces a rule; the windows of a changed rule start over. Throws on a bad spec. */
+  setRule(id: string, revision: number, spec: RuleSpecDto): void {
+    const compiled = compileRule(id, revision, spec);
+    this.dropRuleSeries(id);
+    if (spec.enabled === false) this.rules.delete(id);
+    else this.rules.set(id, compiled);
+    this.reindex();
+  }
+
+  deleteRule(id: string): void {
+    this.rules.delete(id);
+    this.dropRuleSeries(id);
+    this.reindex();
+  }
+
+  private dropRuleSeries(ruleId: string): void {
+    const byLabels = this.index.get(ruleId);
+    if (!byLabels) return;
+    this.index.delete(ruleId);
+    for (const s of byLabels.values()) {
+      this.series.delete(s.fp);
+      this.dirtySeen.delete(s);
+    }
+  }
+
+  private reindex(): void {
+    this.byMetric = new Map();
+    this.anyMetric = [];
+    this.eventRules = [];
+    for (const rule of this.rules.values()) {
+      if (rule.type === 'event') this.eventRules.push(rule);
+      else if (rule.metric === undefined) this.anyMetric.push(rule);
+      else {
+        const list = this.byMetric.get(rule.metric) ?? [];
+        list.push(rule);
+        this.byMetric.set(rule.metric, list);
+      }
+    }
+  }
+
+  /** Drops what belongs to a partition this instance no longer owns. */
+  dropPartition(partitionKey: string): void {
+    this.recent.delete(partitionKey);
+    for (const byLabels of this.index.values()) {
+      for (const [key, s] of byLabels) {
+        if (s.partitionKey !== partitionKey) continue;
+        byLabels.delete(key);
+        this.series.delete(s.fp);
+        this.dirtySeen.delete(s);
+      }
+    }
+  }
+
+  private seriesFor(
+    rule: CompiledRule,
+    labels: Labels,
+    source: string,
+    partitionKey: string,
+    labelKey?: string,
+  ): Series {
+    // Two levels, so the (cached-hash) label key string is looked up as is, never concatenated.
+    let byLabels = this.index.get(rule.id);
+    if (!byLabels) {
+      byLabels = new Map();
+      this.index.set(rule.id, byLabels);
+    }
+    const key = labelKey ?? keyOf(labels);
+    let s = byLabels.get(key);
+    if (!s) {
+      s = { fp: fingerprint(rule.id, labels), rule, labels: { ...labels }, source, partitionKey, lastSeen: 0 };
+      if (rule.type === 'threshold') s.window = new SlidingWindow(rule.windowMs);
+      byLabels.set(key, s);
+      this.series.set(s.fp, s);
+    }
+    s.partitionKey = partitionKey;
+    return s;
+  }
+
+  /** Restores an absence series from its snapshot (after a partition changed hands). */
+  restoreSeen(ruleId: string, labels: Labels, source: string, partitionKey: string, lastSeen: number): void {
+    const rule = this.rules.get(ruleId);
+    if (!rule || rule.type !== 'absence') return;
+    const s = this.seriesFor(rule, labels, source, partitionKey);
+    s.lastSeen = Math.max(s.lastSeen, lastSeen);
+  }
+
+  /**
+   * Feeds a batch to every matching rule. `batchId` is the CloudEvents id: a redelivered batch
+   * adds nothing to the windows.
+   */
+  ingestMetrics(batch: MetricBatchDto, batchId: string, timeMs: number, partitionKey: string): number {
+    if (this.byMetric.size === 0 && this.anyMetric.length === 0) return 0;
+    let recent = this.recent.get(partitionKey);
+    if (!recent) {
+      recent = new RecentIds(this.dedupCapacity);
+      this.recent.set(partitionKey, recent);
+    }
+    if (!recent.admit(batchId)) return 0;
+    let matched = 0;
+    const metrics = batch.metrics;
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i];
+      if (!m) continue;
+      const rules = this.byMetric.get(m.name);
+      if (!rules && this.anyMetric.length === 0) continue;
+      // Built once per sample and shared by every rule that keeps all labels.
+      const input: Labels = { ...m.tags, source: batch.source };
+      const sample: Sample = { input, allKey: undefined, source: batch.source, partitionKey, timeMs, value: m.value };
+      if (rules) for (const rule of rules) matched += this.feed(rule, sample);
+      for (const rule of this.anyMetric) matched += this.feed(rule, sample);
+    }
+    return matched;
+  }
+
+  private feed(rule: CompiledRule, sample: Sample): number {
+    if (!rule.matches(sample.input)) return 0;
+    let s: Series;
+    if (rule.groupBy === undefined && rule.type === 'threshold') {
+      sample.allKey ??= keyOf(sample.input);
+      s = this.seriesFor(rule, sample.input, sample.source, sample.partitionKey, sample.allKey);
+    } else {
+      const labels = seriesLabels(rule, sample.input, rule.type === 'absence' ? ['source'] : 'all');
+      s = this.seriesFor(rule, labels, sample.source, sample.partitionKey);
+    }
+    if (rule.type === 'absence') {
+      if (sample.timeMs > s.lastSeen) {
+        s.lastSeen = sample.timeMs;
+        this.dirtySeen.add(s);
+      }
+      return 1;
+    }
+    s.window?.add(sample.timeMs, sample.value);
+    if (sample.timeMs > s.lastSeen) s.lastSeen = sample.timeMs;
+    return 1;
+  }
+
+  ingestEvent(event: EventDto, partitionKey: string): number {
+    if (this.eventRules.length === 0) return 0;
+    const input = eventLabels(event);
+    let matched = 0;
+    for (const rule of this.eventRules) {
+      if (!rule.matches(input)) continue;
+      const s = this.seriesFor(rule, seriesLabels(rule, input, EVENT_DEFAULT_KEYS), event.source, partitionKey);
+      s.eventSeen = true;
+      const message = event.data?.['message'];
+      if (typeof message === 'string') s.eventDescription = message.slice(0, 4096);
+      matched++;
+    }
+    return matched;
+  }
+
+  /** The condition of every series this instance owns, at `now`. */
+  evaluate(now: number, owns: (partitionKey: string) => boolean): Evaluation[] {
+    const out: Evaluation[] = [];
+    for (const s of this.series.values()) {
+      if (!owns(s.partitionKey)) continue;
+      out.push({ series: s, template: this.template(s), cond: this.condition(s, now) });
+    }
+    return out;
+  }
+
+  private condition(s: Series, now: number): Condition {
+    const rule = s.rule;
+    switch (rule.type) {
+      case 'threshold': {
+        s.window?.evict(now);
+        const value = s.window?.aggregate(rule.aggregation);
+        return value === undefined ? { active: false } : { active: rule.compare(value), value };
+      }
+      case 'event': {
+        const active = s.eventSeen === true;
+        s.eventSeen = false;
+        return { active };
+      }
+      case 'absence': {
+        const silentFor = now - s.lastSeen;
+        return { active: silentFor >= rule.absentForMs, value: silentFor / 1000 };
+      }
+    }
+  }
+
+  template(s: Series): AlertTemplate {
+    const rule = s.rule;
+    const spec = rule.spec;
+    const labels: Labels = {
+      ...s.labels,
+      ...spec.labels,
+      alertname: spec.name,
+      severity: spec.severity,
+      rule_id: rule.id,
+    };
+    if (labels['source'] === undefined) labels['source'] = s.source;
+    return {
+      _id: s.fp,
+      rule_id: rule.id,
+      name: spec.name,
+      severity: spec.severity,
+      description: spec.description ?? s.eventDescription ?? describeRule(rule),
+      source: s.source,
+      alert_type: rule.type === 'threshold' ? 'threshold' : rule.type,
+      labels,
+      annotations: { ...spec.annotations },
+      ...(rule.type === 'threshold' && spec.threshold !== undefined ? { threshold: spec.threshold } : {}),
+      partition_key: s.partitionKey,
+    };
+  }
+}
+
+export function describeRule(rule: CompiledRule): string {
+  const spec = rule.spec;
+  switch (rule.type) {
+    case 'threshold':
+      return `${rule.aggregation}(${spec.metric ?? ''}) over ${spec.window ?? '5m'} ${spec.comparison ?? '>'} ${spec.threshold ?? 0}`;
+    case 'event':
+      return `event matching rule ${spec.name}`;
+    case 'absence':
+      return `no data${spec.metric ? ` for ${spec.metric}` : ''} for ${spec.for ?? '0s'}`;
+  }
+}
