@@ -7,3 +7,4 @@ export * from './envelope';
 export * from './json-schema';
 export * from './topics';
 export * from './validation';
+export * from './config/receiver.dto';
