@@ -3,7 +3,7 @@ import { DeliveryStore } from './delivery.store';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-/** Deletes expired attempt-log entries (`expiresAt`; FerretDB has no TTL monitor, DESIGN.md §4). */
+/** Deletes expired attempt-log entries and claim leases (`expiresAt`; FerretDB has no TTL monitor, DESIGN.md §4). */
 @Injectable()
 export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AttemptSweeper.name);
@@ -23,7 +23,10 @@ export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async sweep(now = new Date()): Promise<number> {
-    const res = await this.store.attempts.deleteMany({ expiresAt: { $lt: now } });
-    return res.deletedCount;
+    const [attempts, leases] = await Promise.all([
+      this.store.attempts.deleteMany({ expiresAt: { $lt: now } }),
+      this.store.leases.deleteMany({ expiresAt: { $lt: now } }),
+    ]);
+    return attempts.deletedCount + leases.deletedCount;
   }
 }

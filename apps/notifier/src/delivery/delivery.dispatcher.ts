@@ -23,6 +23,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
   private workers: Promise<void>[] = [];
   private sender: SendDeliveryUseCase | undefined;
   private active = 0;
+  /** Deliveries this process is working on (claims skip them). */
+  private readonly busy = new Set<string>();
 
   constructor(
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
@@ -68,15 +70,16 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
       const signal = this.wakeUp.signal;
       let worked = false;
       try {
-        const doc = await this.store.claimDue(this.owner, this.config.leaseMs);
+        const doc = await this.store.claimDue(this.owner, this.config.leaseMs, this.busy);
         if (doc && this.sender) {
           worked = true;
           if (scout && idle) this.wake();
           this.active++;
           inFlight.set(this.active);
           try {
-            await this.sender.run(doc, this.owner);
+            await this.sender.run(doc);
           } finally {
+            this.busy.delete(doc._id);
             this.active--;
             inFlight.set(this.active);
           }

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import type { Collection, Filter } from 'mongodb';
+import type { Collection, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
 import type { Connection } from 'mongoose';
 
 export const DELIVERY_CHANNELS = [
@@ -90,6 +90,10 @@ export class DeliveryStore implements OnModuleInit {
     return this.db().collection<EndpointDoc>('notifier_endpoints');
   }
 
+  get leases(): Collection<{ _id: string; owner: string; expiresAt: Date }> {
+    return this.db().collection('notifier_leases');
+  }
+
   get commands(): Collection<{ _id: string; action: string; at: Date; result: Record<string, unknown> }> {
     return this.db().collection('notifier_commands');
   }
@@ -102,23 +106,55 @@ export class DeliveryStore implements OnModuleInit {
       this.deliveries.createIndex({ created_at: 1 }),
       this.attempts.createIndex({ delivery_id: 1 }),
       this.attempts.createIndex({ expiresAt: 1 }),
+      this.leases.createIndex({ expiresAt: 1 }),
     ]);
   }
 
-  /** Inserts unless the dedup key exists; true when this call created it. */
+  /** Inserts unless the dedup key exists; true when this call created it (the unique _id decides). */
   async insertIfAbsent(doc: DeliveryDoc): Promise<boolean> {
-    const { _id, ...rest } = doc;
-    const res = await this.deliveries.updateOne({ _id }, { $setOnInsert: rest }, { upsert: true });
-    return res.upsertedCount === 1;
+    return insertUnique(this.deliveries, doc);
   }
 
-  /** Atomically takes the most overdue pending delivery for `leaseMs` (other replicas skip it). */
-  async claimDue(owner: string, leaseMs: number, now = new Date()): Promise<DeliveryDoc | null> {
-    return this.deliveries.findOneAndUpdate(
-      { status: 'pending', next_attempt_at: { $lte: now } },
-      { $set: { next_attempt_at: new Date(now.getTime() + leaseMs), lease_owner: owner } },
-      { sort: { next_attempt_at: 1 }, returnDocument: 'after' },
-    );
+  /**
+   * Takes the most overdue pending delivery for `leaseMs`. FerretDB 1.24 does not make a
+   * conditional update or findAndModify atomic (measured: several racers "win"), so the claim is
+   * an insert on a unique key — the delivery id plus the due time it was read with — which
+   * exactly one claimant wins, in this process or another replica; the winner then moves the due
+   * time to the end of its lease. A crashed owner's delivery becomes due again with a new due
+   * time, hence a new key. `busy` holds ids this process is already working on.
+   */
+  async claimDue(owner: string, leaseMs: number, busy: Set<string>, now = new Date()): Promise<DeliveryDoc | null> {
+    const candidates = await this.deliveries
+      .find({ status: 'pending', next_attempt_at: { $lte: now } }, { sort: { next_attempt_at: 1 }, limit: 64 })
+      .toArray();
+    for (const c of candidates) {
+      if (busy.has(c._id)) continue;
+      busy.add(c._id);
+      const leaseEnd = new Date(Date.now() + leaseMs);
+      const won = await insertUnique(this.leases, {
+        _id: `${c._id}@${c.next_attempt_at.getTime()}`,
+        owner,
+        expiresAt: new Date(Date.now() + 86_400_000),
+      });
+      if (!won) {
+        busy.delete(c._id);
+        continue;
+      }
+      await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
+      return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
+    }
+    return null;
+  }
+
+  /** updateOne with upsert that survives a concurrent insert of the same _id (FerretDB). */
+  async upsertEndpoint(id: string, update: UpdateFilter<EndpointDoc>): Promise<void> {
+    try {
+      await this.endpoints.updateOne({ _id: id }, update, { upsert: true });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const { $setOnInsert: _ignored, ...rest } = update;
+      await this.endpoints.updateOne({ _id: id }, rest);
+    }
   }
 
   async nextDueAt(): Promise<Date | undefined> {
@@ -146,5 +182,20 @@ export class DeliveryStore implements OnModuleInit {
     const db = this.connection.db;
     if (!db) throw new Error('MongoDB connection is not open');
     return db;
+  }
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === 11000;
+}
+
+/** Inserts; false when the _id exists already. */
+export async function insertUnique<T extends { _id: string }>(col: Collection<T>, doc: T): Promise<boolean> {
+  try {
+    await col.insertOne(doc as OptionalUnlessRequiredId<T>);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
   }
 }

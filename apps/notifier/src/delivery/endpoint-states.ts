@@ -68,11 +68,10 @@ export class EndpointStates {
     const now = Date.now();
     if (state.failingSince === null) {
       state.failingSince = now;
-      await this.store.endpoints.updateOne(
-        { _id: endpoint },
-        { $set: { failing_since: new Date(now), receiver, channel }, $setOnInsert: { disabled: false } },
-        { upsert: true },
-      );
+      await this.store.upsertEndpoint(endpoint, {
+        $set: { failing_since: new Date(now), receiver, channel },
+        $setOnInsert: { disabled: false },
+      });
       return;
     }
     if (!state.disabled && now - state.failingSince >= this.config.disableAfterMs) {
@@ -85,11 +84,9 @@ export class EndpointStates {
     const state = await this.load(endpoint);
     if (state.disabled) return;
     state.disabled = true;
-    await this.store.endpoints.updateOne(
-      { _id: endpoint },
-      { $set: { disabled: true, disabled_reason: reason, disabled_at: new Date(), receiver, channel } },
-      { upsert: true },
-    );
+    await this.store.upsertEndpoint(endpoint, {
+      $set: { disabled: true, disabled_reason: reason, disabled_at: new Date(), receiver, channel },
+    });
     disabledTotal.inc({ channel });
     this.logger.warn(`endpoint ${endpoint} disabled: ${reason}`);
     const data = { endpoint, receiver, channel, reason };

@@ -5,7 +5,7 @@ import { AppError } from '@airis/resilience';
 import { AuditLog } from '@airis/security';
 import type { Filter } from 'mongodb';
 import { DeliveryDispatcher } from './delivery.dispatcher';
-import { type DeliveryDoc, DeliveryStore } from './delivery.store';
+import { type DeliveryDoc, DeliveryStore, insertUnique } from './delivery.store';
 
 const replayed = counter('airis_notifier_replayed_total', 'Dead-lettered deliveries sent again by command', []);
 
@@ -79,12 +79,13 @@ export class ReplayUseCase {
   async execute(command: CommandDto): Promise<number> {
     const filter = replayFilter(command.params);
     if (typeof filter === 'string') throw AppError.permanent('invalid_command', filter);
-    const first = await this.store.commands.updateOne(
-      { _id: command.id },
-      { $setOnInsert: { action: command.action, at: new Date(), result: {} } },
-      { upsert: true },
-    );
-    if (first.upsertedCount === 0) return 0;
+    const first = await insertUnique(this.store.commands, {
+      _id: command.id,
+      action: command.action,
+      at: new Date(),
+      result: {},
+    });
+    if (!first) return 0;
     const count = await this.store.replay(filter);
     await this.store.commands.updateOne({ _id: command.id }, { $set: { result: { replayed: count } } });
     replayed.inc(count);

@@ -71,7 +71,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     await this.http.close();
   }
 
-  async run(doc: DeliveryDoc, owner: string): Promise<void> {
+  async run(doc: DeliveryDoc): Promise<void> {
     const now = new Date();
     let prepared: Prepared;
     try {
@@ -82,11 +82,11 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       });
     } catch (error) {
       const c = classifyError(error);
-      await this.finish(doc, undefined, { verdict: { kind: 'rejected', reason: `${c.code}: ${c.message}` } }, owner);
+      await this.finish(doc, undefined, { verdict: { kind: 'rejected', reason: `${c.code}: ${c.message}` } });
       return;
     }
     if (await this.endpoints.isDisabled(prepared.endpoint)) {
-      await this.finish(doc, prepared, { verdict: { kind: 'rejected', reason: 'endpoint_disabled' } }, owner);
+      await this.finish(doc, prepared, { verdict: { kind: 'rejected', reason: 'endpoint_disabled' } });
       return;
     }
     if (prepared.minIntervalMs > 0) {
@@ -109,7 +109,11 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
         return;
       } else result = { verdict: { kind: 'retry', reason: (error as Error).message } };
     }
-    await this.finish(doc, prepared, result, owner);
+    if (prepared.minIntervalMs > 0) {
+      // The gap counts from the end of this send, so messages arrive at most once per interval.
+      this.slots.set(prepared.endpoint, Date.now() + prepared.minIntervalMs);
+    }
+    await this.finish(doc, prepared, result);
   }
 
   private breaker(endpoint: string): CircuitBreaker<[Prepared], AttemptResult> {
@@ -190,7 +194,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     return this.registry.receiver(doc.receiver)?.spec.retry_schedule_ms ?? this.config.retryScheduleMs;
   }
 
-  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult, owner: string): Promise<void> {
+  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult): Promise<void> {
     const now = new Date();
     const attempt = doc.attempts + 1;
     const v = result.verdict;
@@ -234,7 +238,8 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
         const delay = nextDelay(attempt, this.schedule(doc), v.retryAfterMs, this.config.maxRetryAfterMs);
         if (delay === undefined) {
           outcome = 'dead_lettered';
-          Object.assign(set, { status: 'dead', dead_at: now, dead_reason: `retries exhausted: ${v.reason}` });
+          error = `retries exhausted: ${v.reason}`;
+          Object.assign(set, { status: 'dead', dead_at: now, dead_reason: error });
         } else {
           outcome = 'retry_scheduled';
           set.next_attempt_at = new Date(now.getTime() + delay);
@@ -262,7 +267,6 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       ...(error ? { error: error.slice(0, 2048) } : {}),
       timestamp: now.getTime(),
     };
-    void owner;
     await Promise.all([
       this.store.attempts
         .insertOne({
