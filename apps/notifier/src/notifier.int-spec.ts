@@ -11,6 +11,7 @@ import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { notifierService } from './service';
 import { FakeProvider, pagerDutyHandler, slackHandler, teamsHandler } from './testing/fake-provider';
+import { configTopicReady } from './testing/topics';
 
 /*
  * The notifier end to end on the real broker and FerretDB, with local HTTP servers standing in
@@ -59,23 +60,6 @@ const notification = (
   alerts,
   timestamp: Date.now(),
 });
-
-/** The config store reads the topic's end offset at start: wait until its partition has a leader. */
-export async function configTopicReady(ctx: TestContext): Promise<void> {
-  const admin = ctx.kafka.admin();
-  await admin.connect();
-  try {
-    await pollUntil(
-      async () => {
-        await admin.fetchTopicOffsets(ctx.topics.of('config'));
-        return true;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, description: 'config topic leader' },
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('notifier: channels, durability and the delivery log', () => {
   let ctx: TestContext;

@@ -90,7 +90,7 @@ export class DeliveryStore implements OnModuleInit {
     return this.db().collection<EndpointDoc>('notifier_endpoints');
   }
 
-  get leases(): Collection<{ _id: string; owner: string; expiresAt: Date }> {
+  get leases(): Collection<{ _id: string; owner: string; until: Date; expiresAt: Date }> {
     return this.db().collection('notifier_leases');
   }
 
@@ -121,7 +121,8 @@ export class DeliveryStore implements OnModuleInit {
    * an insert on a unique key — the delivery id plus the due time it was read with — which
    * exactly one claimant wins, in this process or another replica; the winner then moves the due
    * time to the end of its lease. A crashed owner's delivery becomes due again with a new due
-   * time, hence a new key. `busy` holds ids this process is already working on.
+   * time, hence a new key (and an owner that died between the two writes leaves an expired
+   * lease, which makes the next claimant give the delivery a fresh due time). `busy` holds ids this process is already working on.
    */
   async claimDue(owner: string, leaseMs: number, busy: Set<string>, now = new Date()): Promise<DeliveryDoc | null> {
     const candidates = await this.deliveries
@@ -130,18 +131,33 @@ export class DeliveryStore implements OnModuleInit {
     for (const c of candidates) {
       if (busy.has(c._id)) continue;
       busy.add(c._id);
-      const leaseEnd = new Date(Date.now() + leaseMs);
-      const won = await insertUnique(this.leases, {
-        _id: `${c._id}@${c.next_attempt_at.getTime()}`,
-        owner,
-        expiresAt: new Date(Date.now() + 86_400_000),
-      });
-      if (!won) {
+      try {
+        const leaseEnd = new Date(Date.now() + leaseMs);
+        const key = `${c._id}@${c.next_attempt_at.getTime()}`;
+        const won = await insertUnique(this.leases, {
+          _id: key,
+          owner,
+          until: leaseEnd,
+          expiresAt: new Date(Date.now() + 86_400_000),
+        });
+        if (!won) {
+          busy.delete(c._id);
+          // Its owner died between taking the lease and moving the due time: give it a new one.
+          const lease = await this.leases.findOne({ _id: key });
+          if (lease && lease.until.getTime() < Date.now()) {
+            await this.deliveries.updateOne(
+              { _id: c._id, status: 'pending', next_attempt_at: c.next_attempt_at },
+              { $set: { next_attempt_at: new Date() } },
+            );
+          }
+          continue;
+        }
+        await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
+        return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
+      } catch (error) {
         busy.delete(c._id);
-        continue;
+        throw error;
       }
-      await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
-      return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
     }
     return null;
   }
