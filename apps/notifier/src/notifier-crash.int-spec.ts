@@ -148,12 +148,22 @@ describe('notifier killed mid-burst', () => {
 
     const db = (await ctx.mongo()).db(ctx.database);
     try {
-      await pollUntil(() => accepted.size === TOTAL, { timeoutMs: 150_000, intervalMs: 250, description: `all ${TOTAL} accepted` });
+      await pollUntil(() => accepted.size === TOTAL, {
+        timeoutMs: 150_000,
+        intervalMs: 250,
+        description: `all ${TOTAL} accepted`,
+      });
     } catch (error) {
       const docs = await db.collection('notifier_deliveries').find({}).toArray();
       const byStatus: Record<string, number> = {};
-      for (const d of docs) byStatus[`${String(d['status'])}:${String(d['dead_reason'] ?? '')}`] = (byStatus[`${String(d['status'])}:${String(d['dead_reason'] ?? '')}`] ?? 0) + 1;
-      throw new Error(`${(error as Error).message}; accepted ${accepted.size}, stored ${docs.length} ${JSON.stringify(byStatus)}; ${output.join('').slice(-1500)}`);
+      for (const d of docs) {
+        const k = `${String(d['status'])}:${String(d['dead_reason'] ?? '')}`;
+        byStatus[k] = (byStatus[k] ?? 0) + 1;
+      }
+      throw new Error(
+        `${(error as Error).message}; accepted ${accepted.size}, stored ${docs.length} ${JSON.stringify(byStatus)}; ${output.join('').slice(-1500)}`,
+        { cause: error },
+      );
     }
     const expected = new Set(ids.map((id) => `${id}/burst/webhook`));
     for (const key of accepted.keys()) expect(expected.has(key)).toBe(true);

@@ -3,9 +3,12 @@ import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-val
 
 /** The notifier's own settings (env variables; validated at start with every error listed). */
 export class NotifierEnv {
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, {
-    message: 'AIRIS_DASHBOARD_URL must be an http(s) URL',
-  })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    {
+      message: 'AIRIS_DASHBOARD_URL must be an http(s) URL',
+    },
+  )
   AIRIS_DASHBOARD_URL: string = 'http://127.0.0.1:8080';
 
   /** Delays between attempts, comma-separated, each `<n>ms|s|m|h` (Svix-like default). */

@@ -171,7 +171,13 @@ describe('notifier: channels, durability and the delivery log', () => {
     expect(m2!.at - m1!.at).toBeGreaterThanOrEqual(900);
 
     const [attempt] = await waitAttempts(first.id, (x) => x.length >= 1, 'attempt on airis.deliveries.v1');
-    expect(attempt).toMatchObject({ channel: 'slack', outcome: 'delivered', attempt: 1, http_status: 200, response_snippet: 'ok' });
+    expect(attempt).toMatchObject({
+      channel: 'slack',
+      outcome: 'delivered',
+      attempt: 1,
+      http_status: 200,
+      response_snippet: 'ok',
+    });
     // The target is logged without the secret path of the webhook URL.
     expect(attempt!.target).not.toContain('secret');
   });
@@ -189,7 +195,9 @@ describe('notifier: channels, durability and the delivery log', () => {
     await notify(firing);
     await waitAttempts(firing.id, (x) => x.filter((a) => a.outcome === 'delivered').length === 2, 'two PD triggers');
     const triggers = fake.on('/pd/').map((r) => r.json as Record<string, unknown>);
-    expect(triggers.map((t) => t['dedup_key']).sort()).toEqual([`airis-mon-${critical.id}`, `airis-mon-${high.id}`].sort());
+    expect(triggers.map((t) => t['dedup_key']).sort()).toEqual(
+      [`airis-mon-${critical.id}`, `airis-mon-${high.id}`].sort(),
+    );
     const t = triggers.find((x) => x['dedup_key'] === `airis-mon-${critical.id}`) as {
       payload: Record<string, unknown>;
     };
@@ -230,7 +238,9 @@ describe('notifier: channels, durability and the delivery log', () => {
     const [a] = await waitAttempts(n.id, (x) => x.length >= 1, 'PD 400 attempt');
     expect(a).toMatchObject({ outcome: 'dead_lettered', http_status: 400, attempt: 1 });
     expect(a!.response_snippet).toContain('invalid event');
-    const doc = await (await ctx.mongo())
+    const doc = await (
+      await ctx.mongo()
+    )
       .db(ctx.database)
       .collection('notifier_deliveries')
       .findOne({ notification_id: n.id });
@@ -308,7 +318,12 @@ describe('notifier: channels, durability and the delivery log', () => {
     const producer = service.app.get(KafkaProducer);
     const firing = alert();
     await producer.publish('alerts', firing.fingerprint, firing, { id: `chg-${firing.id}-1` });
-    await producer.publish('alerts', firing.fingerprint, { ...firing, status: 'resolved' }, { id: `chg-${firing.id}-2` });
+    await producer.publish(
+      'alerts',
+      firing.fingerprint,
+      { ...firing, status: 'resolved' },
+      { id: `chg-${firing.id}-2` },
+    );
     const [sub] = await waitAttempts(`chg-${firing.id}-2`, (x) => x.length >= 1, 'subscription delivered');
     expect(sub).toMatchObject({ channel: 'subscription', outcome: 'delivered', http_status: 204 });
     const got = fake.on('/hook/subscription');
@@ -336,13 +351,20 @@ describe('notifier: channels, durability and the delivery log', () => {
 
   it('treats a redirect as a failure and dead-letters after the schedule; replay by alert delivers it', async () => {
     let redirect = true;
-    fake.route('/moved/', () => (redirect ? { status: 301, headers: { location: 'http://169.254.169.254/' } } : { status: 200 }));
+    fake.route('/moved/', () =>
+      redirect ? { status: 301, headers: { location: 'http://169.254.169.254/' } } : { status: 200 },
+    );
     await putReceiver('moved', { webhook: { url: `${fake.url}/moved/x` }, ssrf_allow: LOOPBACK });
     const a = alert();
     const n = notification('moved', [a]);
     await notify(n);
     const log = await waitAttempts(n.id, (x) => x.some((y) => y.outcome === 'dead_lettered'), 'dead after retries');
-    expect(log.map((x) => x.outcome)).toEqual(['retry_scheduled', 'retry_scheduled', 'retry_scheduled', 'dead_lettered']);
+    expect(log.map((x) => x.outcome)).toEqual([
+      'retry_scheduled',
+      'retry_scheduled',
+      'retry_scheduled',
+      'dead_lettered',
+    ]);
     expect(log.at(-1)?.error).toMatch(/retries exhausted: HTTP 301/);
 
     redirect = false;
@@ -428,7 +450,9 @@ describe('notifier: channels, durability and the delivery log', () => {
     const event = await pollUntil(
       () =>
         audit.records
-          .map((r) => JSON.parse(r.value ?? '{}') as { action: string; outcome: string; details?: Record<string, string> })
+          .map(
+            (r) => JSON.parse(r.value ?? '{}') as { action: string; outcome: string; details?: Record<string, string> },
+          )
           .find((e) => e.action === 'outbound.ssrf_refused' && e.details?.['receiver'] === id),
       { description: 'audit event' },
     );

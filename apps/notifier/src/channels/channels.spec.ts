@@ -90,7 +90,7 @@ describe('Slack Block Kit (the seed SlackIntegration)', () => {
     const sections = blocks.filter((b) => b['type'] === 'section');
     expect(sections).toHaveLength(46);
     for (const s of sections) {
-      expect(((s['text'] as { text: string }).text).length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      expect((s['text'] as { text: string }).text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
       expect((s['fields'] as unknown[]).length).toBeLessThanOrEqual(SLACK_LIMITS.fields);
       expect((s['accessory'] as { action_id: string }).action_id).toMatch(/^ack_alert_a-\d+$/);
     }
@@ -131,7 +131,10 @@ describe('PagerDuty Events API v2 (the seed PagerDutyIntegration)', () => {
 
   it('uses the seed defaults and caps the summary at 1024 characters', () => {
     const a = alert(1, { name: 'n'.repeat(2000), model_id: undefined, environment: undefined, alert_type: '' });
-    const p = renderPagerDuty('trigger', a, { routingKey: 'k', dashboardUrl: DASH })['payload'] as Record<string, string>;
+    const p = renderPagerDuty('trigger', a, { routingKey: 'k', dashboardUrl: DASH })['payload'] as Record<
+      string,
+      string
+    >;
     expect(p['summary']?.length).toBe(1024);
     expect(p).toMatchObject({ component: 'unknown', group: 'production', class: 'monitoring' });
   });
@@ -164,7 +167,10 @@ describe('Teams, Discord, Telegram, email', () => {
     const msg = renderDiscord(notification(alerts), { dashboardUrl: DASH });
     const embeds = msg['embeds'] as { title: string; description: string; fields: { value: string }[] }[];
     expect(embeds).toHaveLength(DISCORD_LIMITS.embeds);
-    const total = embeds.reduce((n, e) => n + e.title.length + e.description.length + e.fields.reduce((m, f) => m + f.value.length + 12, 0), 0);
+    const total = embeds.reduce(
+      (n, e) => n + e.title.length + e.description.length + e.fields.reduce((m, f) => m + f.value.length + 12, 0),
+      0,
+    );
     expect(total).toBeLessThanOrEqual(DISCORD_LIMITS.total);
     expect(msg['content']).toContain('+4 more');
   });

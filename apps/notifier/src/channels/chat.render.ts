@@ -40,7 +40,13 @@ export function renderTeams(n: NotificationRequestDto, options: { dashboardUrl: 
         ],
       },
       { type: 'TextBlock', text: truncate(alert.description, 2000), wrap: true },
-      { type: 'TextBlock', text: `Triggered at ${utcTime(alert.timestamp)}`, isSubtle: true, size: 'Small', wrap: true },
+      {
+        type: 'TextBlock',
+        text: `Triggered at ${utcTime(alert.timestamp)}`,
+        isSubtle: true,
+        size: 'Small',
+        wrap: true,
+      },
     );
   }
   if (hidden > 0) body.push({ type: 'TextBlock', text: `+${hidden} more`, weight: 'Bolder', wrap: true });

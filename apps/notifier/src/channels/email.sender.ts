@@ -52,7 +52,8 @@ export async function sendEmail(
   if (channel.transport === 'ses') {
     let sdk: { SESv2Client: new (o: object) => unknown; SendEmailCommand: new (i: unknown) => unknown };
     try {
-      sdk = (await import('@aws-sdk/client-sesv2' as string)) as typeof sdk;
+      const name: string = '@aws-sdk/client-sesv2';
+      sdk = (await import(name)) as typeof sdk;
     } catch {
       throw AppError.permanent('ses_sdk_missing', 'the SES transport needs the @aws-sdk/client-sesv2 package');
     }

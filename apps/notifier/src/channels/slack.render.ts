@@ -107,7 +107,11 @@ export function renderSlack(n: NotificationRequestDto, options: SlackOptions): R
   blocks.push({
     type: 'actions',
     elements: [
-      { type: 'button', text: plain('View Dashboard', SLACK_LIMITS.buttonText), url: groupLink(options.dashboardUrl, n) },
+      {
+        type: 'button',
+        text: plain('View Dashboard', SLACK_LIMITS.buttonText),
+        url: groupLink(options.dashboardUrl, n),
+      },
     ],
   });
   return { ...base, blocks };

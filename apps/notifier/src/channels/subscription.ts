@@ -31,7 +31,8 @@ export function parseSubscription(id: string, spec: Record<string, unknown>): We
   const headers: Record<string, string> = {};
   const rawHeaders = spec['headers'];
   if (rawHeaders && typeof rawHeaders === 'object' && !Array.isArray(rawHeaders)) {
-    for (const [k, v] of Object.entries(rawHeaders as Record<string, unknown>)) if (typeof v === 'string') headers[k] = v;
+    for (const [k, v] of Object.entries(rawHeaders as Record<string, unknown>))
+      if (typeof v === 'string') headers[k] = v;
   }
   const allow = spec['ssrf_allow'];
   return {

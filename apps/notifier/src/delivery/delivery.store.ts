@@ -186,7 +186,13 @@ export class DeliveryStore implements OnModuleInit {
     const res = await this.deliveries.updateMany(
       { ...filter, status: 'dead' },
       {
-        $set: { status: 'pending', next_attempt_at: new Date(), attempts: 0, updated_at: new Date(), lease_owner: null },
+        $set: {
+          status: 'pending',
+          next_attempt_at: new Date(),
+          attempts: 0,
+          updated_at: new Date(),
+          lease_owner: null,
+        },
         $unset: { dead_at: '', dead_reason: '' },
         $inc: { replays: 1 },
       },

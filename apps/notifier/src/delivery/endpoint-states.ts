@@ -14,9 +14,11 @@ interface Cached {
 /** Other replicas' changes (a disable) become visible within this long. */
 const CACHE_MS = 15_000;
 
-const disabledTotal = counter('airis_notifier_endpoints_disabled_total', 'Endpoints disabled (410 or failing too long)', [
-  'channel',
-]);
+const disabledTotal = counter(
+  'airis_notifier_endpoints_disabled_total',
+  'Endpoints disabled (410 or failing too long)',
+  ['channel'],
+);
 
 /**
  * Health of each endpoint across deliveries (MongoDB, cached): when it started failing, and
@@ -107,7 +109,14 @@ export class EndpointStates {
         )
         .catch((e: unknown) => this.logger.warn(`endpoint-disabled event not published: ${(e as Error).message}`)),
       this.audit
-        .record({ actor: 'notifier', action: 'outbound.endpoint_disabled', outcome: 'failure', target: endpoint, reason, details: data })
+        .record({
+          actor: 'notifier',
+          action: 'outbound.endpoint_disabled',
+          outcome: 'failure',
+          target: endpoint,
+          reason,
+          details: data,
+        })
         .catch((e: unknown) => this.logger.warn(`audit not published: ${(e as Error).message}`)),
     ]);
   }

@@ -67,7 +67,8 @@ export function prepareRequest(
   if (doc.channel === 'subscription') {
     const sub = registry.subscription(doc.receiver);
     if (!sub) throw AppError.permanent('subscription_missing', `webhook subscription ${doc.receiver} no longer exists`);
-    if (!sub.enabled) throw AppError.permanent('subscription_disabled', `webhook subscription ${doc.receiver} is disabled`);
+    if (!sub.enabled)
+      throw AppError.permanent('subscription_disabled', `webhook subscription ${doc.receiver} is disabled`);
     const alert = JSON.parse(doc.payload) as AlertDto;
     const body = JSON.stringify(renderSubscriptionEvent(alert, new Date(alert.updated_at || doc.created_at.getTime())));
     const secret = box.reveal(sub.secret);
@@ -86,7 +87,8 @@ export function prepareRequest(
   }
   const receiver = registry.receiver(doc.receiver);
   if (!receiver) throw AppError.permanent('receiver_missing', `receiver ${doc.receiver} no longer exists`);
-  if (receiver.spec.enabled === false) throw AppError.permanent('receiver_disabled', `receiver ${doc.receiver} is disabled`);
+  if (receiver.spec.enabled === false)
+    throw AppError.permanent('receiver_disabled', `receiver ${doc.receiver} is disabled`);
   const spec = receiver.spec;
   const n = JSON.parse(doc.payload) as NotificationRequestDto;
   const dashboardUrl = (spec.dashboard_url ?? opts.dashboardUrl).replace(/\/+$/, '');
@@ -164,7 +166,9 @@ export function prepareRequest(
       const c = spec.webhook ?? missing();
       const body = JSON.stringify(renderWebhook(n));
       const secret = box.reveal(c.secret);
-      const signing = secret ? standardWebhookHeaders(secret, doc._id, opts.now, body) : unsignedWebhookHeaders(doc._id, opts.now);
+      const signing = secret
+        ? standardWebhookHeaders(secret, doc._id, opts.now, body)
+        : unsignedWebhookHeaders(doc._id, opts.now);
       return {
         kind: 'http',
         endpoint,

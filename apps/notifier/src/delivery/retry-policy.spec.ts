@@ -2,7 +2,12 @@ import { parseDurations } from '../notifier.config';
 import { replayFilter } from './replay.usecase';
 import { classifyResponse, nextDelay, parseRetryAfter } from './retry-policy';
 
-const res = (status: number, headers: Record<string, string> = {}, body = '') => ({ status, headers, body, latencyMs: 1 });
+const res = (status: number, headers: Record<string, string> = {}, body = '') => ({
+  status,
+  headers,
+  body,
+  latencyMs: 1,
+});
 
 describe('retry policy', () => {
   it.each([

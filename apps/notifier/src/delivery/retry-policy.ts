@@ -36,7 +36,8 @@ export function classifyResponse(res: OutboundResponse, now = Date.now()): Verdi
   const s = res.status;
   if (s >= 200 && s < 300) return { kind: 'delivered' };
   if (s === 410) return { kind: 'gone', reason: `HTTP 410 Gone` };
-  const retryAfterMs = parseRetryAfter(res.headers['retry-after'], now) ?? (s === 429 ? bodyRetryAfter(res.body) : undefined);
+  const retryAfterMs =
+    parseRetryAfter(res.headers['retry-after'], now) ?? (s === 429 ? bodyRetryAfter(res.body) : undefined);
   if (s >= 300 && s < 400) return { kind: 'retry', reason: `HTTP ${s} redirect (not followed)` };
   if (s === 408 || s === 425 || s === 429 || s >= 500) {
     return { kind: 'retry', reason: `HTTP ${s}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };

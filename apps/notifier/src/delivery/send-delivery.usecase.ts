@@ -145,7 +145,10 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
           this.config.httpTimeoutMs,
         );
         if (info.accepted.length === 0) {
-          return { verdict: { kind: 'rejected', reason: `no recipient accepted: ${info.response}` }, snippet: info.response };
+          return {
+            verdict: { kind: 'rejected', reason: `no recipient accepted: ${info.response}` },
+            snippet: info.response,
+          };
         }
         return { verdict: { kind: 'delivered' }, snippet: info.response, latencyMs: performance.now() - started };
       } catch (error) {

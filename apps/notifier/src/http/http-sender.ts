@@ -26,9 +26,7 @@ const MAX_BODY = 16 * 1024;
 export class HttpSender {
   private readonly agents = new Map<string, { agent: Agent; guard: SsrfGuard }>();
 
-  constructor(
-    private readonly options: { timeoutMs: number; baseAllow: readonly string[]; connections?: number },
-  ) {}
+  constructor(private readonly options: { timeoutMs: number; baseAllow: readonly string[]; connections?: number }) {}
 
   guardFor(extraAllow: readonly string[] = []): SsrfGuard {
     return this.agentFor(extraAllow).guard;
@@ -75,7 +73,10 @@ export class HttpSender {
     let entry = this.agents.get(key);
     if (!entry) {
       const guard = new SsrfGuard(allow);
-      const base = buildConnector({ lookup: guard.lookup, timeout: this.options.timeoutMs } as buildConnector.BuildOptions);
+      const base = buildConnector({
+        lookup: guard.lookup,
+        timeout: this.options.timeoutMs,
+      } as buildConnector.BuildOptions);
       const connect: buildConnector.connector = (opts, callback) => {
         const host = opts.hostname.replace(/^\[|\]$/g, '');
         if (isIP(host) !== 0) {
@@ -103,7 +104,7 @@ export function ssrfRefusal(error: unknown): SsrfRefusedError | undefined {
   for (let i = 0; i < 5 && e; i++) {
     if (e instanceof SsrfRefusedError) return e;
     if (e instanceof AggregateError) {
-      const inner = e.errors.find((x) => x instanceof SsrfRefusedError) as SsrfRefusedError | undefined;
+      const inner = (e.errors as unknown[]).find((x): x is SsrfRefusedError => x instanceof SsrfRefusedError);
       if (inner) return inner;
     }
     e = (e as { cause?: unknown }).cause;

@@ -39,7 +39,9 @@ describe('SSRF guard', () => {
   });
 
   it('refuses a name that resolves to loopback in the connect-time lookup', async () => {
-    const err = await new Promise<Error | null>((resolve) => guard.lookup('localhost', { all: true }, (e) => resolve(e)));
+    const err = await new Promise<Error | null>((resolve) =>
+      guard.lookup('localhost', { all: true }, (e) => resolve(e)),
+    );
     expect(err).toBeInstanceOf(SsrfRefusedError);
     expect((err as SsrfRefusedError).host).toBe('localhost');
   });

@@ -47,7 +47,14 @@ export class FakeProvider {
         }
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-        const recorded: RecordedRequest = { path: req.url ?? '/', method: req.method ?? '', headers, body, json, at: Date.now() };
+        const recorded: RecordedRequest = {
+          path: req.url ?? '/',
+          method: req.method ?? '',
+          headers,
+          body,
+          json,
+          at: Date.now(),
+        };
         this.requests.push(recorded);
         const prefix = [...this.handlers.keys()]
           .filter((p) => recorded.path.startsWith(p))
@@ -113,7 +120,8 @@ export function pagerDutyHandler(req: RecordedRequest): FakeAnswer {
     payload?: { summary?: string; source?: string; severity?: string; timestamp?: string };
   };
   const errors: string[] = [];
-  if (typeof e?.routing_key !== 'string' || e.routing_key.length !== 32) errors.push('Routing key must be 32 characters');
+  if (typeof e?.routing_key !== 'string' || e.routing_key.length !== 32)
+    errors.push('Routing key must be 32 characters');
   if (!['trigger', 'acknowledge', 'resolve'].includes(e?.event_action ?? '')) errors.push('Event action is invalid');
   if (e?.event_action !== 'trigger' && !e?.dedup_key) errors.push('Dedup key is required');
   if (e?.event_action === 'trigger') {
@@ -129,7 +137,10 @@ export function pagerDutyHandler(req: RecordedRequest): FakeAnswer {
 
 /** Teams Workflows "When a Teams webhook request is received": 202 for an Adaptive Card message. */
 export function teamsHandler(req: RecordedRequest): FakeAnswer {
-  const m = req.json as { type?: string; attachments?: { contentType?: string; content?: { type?: string; version?: string; body?: unknown[] } }[] };
+  const m = req.json as {
+    type?: string;
+    attachments?: { contentType?: string; content?: { type?: string; version?: string; body?: unknown[] } }[];
+  };
   const card = m?.attachments?.[0];
   if (m?.type !== 'message' || card?.contentType !== 'application/vnd.microsoft.card.adaptive') {
     return json(400, { error: { code: 'InvalidRequestContent', message: 'not an adaptive card message' } });

@@ -1,19 +1,25 @@
-import { type TestContext, pollUntil } from '@airis/testing';
+import type { TopicNames } from '@airis/kafka';
+import type { Kafka } from 'kafkajs';
 
-/** The config store reads the topic's end offset at start: wait until its partition has a leader. */
-export async function configTopicReady(ctx: TestContext): Promise<void> {
+/**
+ * Test/bench helper. The config store reads `airis.config.v1`'s end offset at start: wait until
+ * its partition has a leader after the topics were just created.
+ */
+export async function configTopicReady(ctx: { kafka: Kafka; topics: TopicNames }, timeoutMs = 30_000): Promise<void> {
   const admin = ctx.kafka.admin();
   await admin.connect();
+  const deadline = Date.now() + timeoutMs;
   try {
-    await pollUntil(
-      async () => {
+    for (;;) {
+      try {
         await admin.fetchTopicOffsets(ctx.topics.of('config'));
-        return true;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, description: 'config topic leader' },
-    );
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
 }
-

@@ -12,7 +12,11 @@ describe('ReceiverSpecDto', () => {
       teams: { workflow_url: sealed },
       discord: { webhook_url: 'https://discord.com/api/webhooks/1/x' },
       telegram: { bot_token: sealed, chat_id: '-100123' },
-      email: { smtp: { host: 'smtp.example.com', port: 587, username: 'u', password: sealed }, from: 'a@example.com', to: ['b@example.com'] },
+      email: {
+        smtp: { host: 'smtp.example.com', port: 587, username: 'u', password: sealed },
+        from: 'a@example.com',
+        to: ['b@example.com'],
+      },
       webhook: { url: 'https://hooks.example.com/x', headers: { 'X-Team': 'ml' }, secret: sealed },
       retry_schedule_ms: [1000, 60_000],
       ssrf_allow: ['10.0.0.0/8'],

@@ -68,7 +68,9 @@ export class SlackChannelDto {
 /** PagerDuty Events API v2 (the seed's PagerDutyIntegration). */
 export class PagerDutyChannelDto {
   @IsSecretValue() routing_key!: unknown;
-  @JSONSchema({ description: 'Alert severities that trigger an incident; default critical and error (the seed\'s "high").' })
+  @JSONSchema({
+    description: 'Alert severities that trigger an incident; default critical and error (the seed\'s "high").',
+  })
   @IsOptional()
   @IsArray()
   @IsIn(EVENT_SEVERITIES, { each: true })
@@ -89,7 +91,9 @@ export class DiscordChannelDto {
 export class TelegramChannelDto {
   @IsSecretValue() bot_token!: unknown;
   @IsString() @IsNotEmpty() @MaxLength(LIMITS.name) chat_id!: string;
-  @JSONSchema({ description: 'Bot API base URL; default the public Bot API. Point it at a local Bot API server if you run one.' })
+  @JSONSchema({
+    description: 'Bot API base URL; default the public Bot API. Point it at a local Bot API server if you run one.',
+  })
   @IsOptional()
   @IsUrl(HTTP_URL)
   api_base?: string;
