@@ -324,10 +324,17 @@ describe('notifier: channels, durability and the delivery log', () => {
       { ...firing, status: 'resolved' },
       { id: `chg-${firing.id}-2` },
     );
+    const resolved = { ...firing, status: 'resolved' as const };
+    // The same change delivered twice (same id, same key): one effect.
+    await producer.publish('alerts', firing.fingerprint, resolved, { id: `chg-${firing.id}-2` });
+    const marker = { ...alert(), status: 'resolved' as const };
+    await producer.publish('alerts', firing.fingerprint, marker, { id: `chg-${marker.id}` });
+    await waitAttempts(`chg-${marker.id}`, (x) => x.length >= 1, 'marker change delivered');
     const [sub] = await waitAttempts(`chg-${firing.id}-2`, (x) => x.length >= 1, 'subscription delivered');
     expect(sub).toMatchObject({ channel: 'subscription', outcome: 'delivered', http_status: 204 });
-    const got = fake.on('/hook/subscription');
-    expect(got).toHaveLength(1); // alert.firing is not subscribed
+    expect(attempts(`chg-${firing.id}-2`)).toHaveLength(1);
+    const got = fake.on('/hook/subscription').filter((r) => (r.json as { data: { id: string } }).data.id === firing.id);
+    expect(got).toHaveLength(1); // alert.firing is not subscribed; the duplicate had no effect
     expect(got[0]!.headers['authorization']).toBe('Bearer opaque');
     expect(got[0]!.headers['webhook-id']).toBe(`chg-${firing.id}-2/subscription/sub-1`);
     expect(got[0]!.json).toMatchObject({ type: 'alert.resolved', data: { id: firing.id, status: 'resolved' } });
