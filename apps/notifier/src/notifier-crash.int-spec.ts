@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { NotificationRequestDto } from '@airis/contracts';
 import { type TestContext, createTestContext, freePort, pollUntil } from '@airis/testing';
-import { configTopicReady } from './testing/topics';
+import { configTopicReady, createTopicsRetrying } from './testing/topics';
 import { FakeProvider } from './testing/fake-provider';
 
 /*
@@ -70,7 +70,7 @@ describe('notifier killed mid-burst', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('notifier-crash');
-    await ctx.createTopics();
+    await createTopicsRetrying(ctx);
     await configTopicReady(ctx);
     fake = await new FakeProvider().start();
     fake.route('/sink/', (req) => {

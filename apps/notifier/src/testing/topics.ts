@@ -23,3 +23,16 @@ export async function configTopicReady(ctx: { kafka: Kafka; topics: TopicNames }
     await admin.disconnect();
   }
 }
+
+/** Creates the namespace's topics, retrying the shared broker's transient metadata errors. */
+export async function createTopicsRetrying(ctx: { createTopics(): Promise<void> }, attempts = 5): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await ctx.createTopics();
+      return;
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * i));
+    }
+  }
+}
