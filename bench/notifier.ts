@@ -20,9 +20,9 @@ import { notifierService } from '../apps/notifier/src/service';
 import { configTopicReady, createTopicsRetrying } from '../apps/notifier/src/testing/topics';
 
 const ROUNDS = 3;
-const BATCH = 300;
+const BATCH = 100;
 const OPEN_LOOP_SECONDS = 3;
-const OPEN_LOOP_MAX = 300;
+const OPEN_LOOP_MAX = 100;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
