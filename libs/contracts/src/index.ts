@@ -18,3 +18,4 @@ export * from './config/route.dto';
 export * from './config/silence.dto';
 export * from './config/inhibit-rule.dto';
 export * from './config/time-interval.dto';
+export * from './config/receiver.dto';

@@ -115,15 +115,15 @@ describe('/api/v1/integrations/webhooks (seed)', () => {
 });
 
 describe('generic config CRUD', () => {
-  it('stores a receiver (no DTO yet: any object) with secret-looking fields sealed', async () => {
-    const r = await call(`${a.url}/api/v1/receivers/oncall`, 'PUT', {
-      name: 'oncall',
-      slack: { channel: '#ml', token: 'xoxb-123' },
-    });
+  it('stores a receiver validated by its DTO, with the channel secrets sealed', async () => {
+    const hook = 'https://hooks.slack.com/services/T000/B000/XXXXSECRET';
+    const r = await call(`${a.url}/api/v1/receivers/oncall`, 'PUT', { name: 'oncall', slack: { webhook_url: hook } });
     expect(r.status).toBe(200);
-    expect(r.body['spec']).toEqual({ name: 'oncall', slack: { channel: '#ml', token: '********' } });
+    expect(r.body['spec']).toEqual({ name: 'oncall', slack: { webhook_url: '********' } });
     const record = await pollUntil(() => config.records.find((x) => x.key === 'receiver/oncall'));
-    expect(record.value).not.toContain('xoxb-123');
+    expect(record.value).not.toContain('XXXXSECRET');
+    const bad = await call(`${a.url}/api/v1/receivers/broken`, 'PUT', { name: 'broken', slack: { channel: '#x' } });
+    expect(bad.status).toBe(400);
     for (const path of [
       'routes',
       'rules',

@@ -1,3 +1,4 @@
+import { RECEIVER_SECRET_FIELDS, ReceiverSpecDto } from './receiver.dto';
 import { INHIBIT_RULE_KIND, INHIBIT_RULE_SECRET_FIELDS, InhibitRuleSpecDto } from './inhibit-rule.dto';
 import { ROUTE_KIND, ROUTE_SECRET_FIELDS, RouteSpecDto } from './route.dto';
 import { RULE_KIND, RULE_SECRET_FIELDS, RuleSpecDto } from './rule.dto';
@@ -52,7 +53,13 @@ export const CONFIG_KINDS: readonly ConfigKindEntry[] = [
     secretFields: WEBHOOK_SUBSCRIPTION_SECRET_FIELDS,
     description: 'Outbound webhook subscriptions',
   },
-  { kind: 'receiver', path: 'receivers', description: 'Notification receivers (Slack, PagerDuty, email, …)' },
+  {
+    kind: 'receiver',
+    path: 'receivers',
+    dto: ReceiverSpecDto,
+    secretFields: RECEIVER_SECRET_FIELDS,
+    description: 'Notification receivers (Slack, PagerDuty, Teams, Discord, Telegram, email, webhook)',
+  },
   {
     kind: ROUTE_KIND,
     path: 'routes',

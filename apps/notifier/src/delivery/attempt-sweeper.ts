@@ -1,0 +1,32 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DeliveryStore } from './delivery.store';
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/** Deletes expired attempt-log entries and claim leases (`expiresAt`; FerretDB has no TTL monitor, DESIGN.md §4). */
+@Injectable()
+export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AttemptSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: DeliveryStore) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.sweep().catch((e: unknown) => this.logger.warn(`sweep failed: ${(e as Error).message}`));
+    }, SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async sweep(now = new Date()): Promise<number> {
+    const [attempts, leases] = await Promise.all([
+      this.store.attempts.deleteMany({ expiresAt: { $lt: now } }),
+      this.store.leases.deleteMany({ expiresAt: { $lt: now } }),
+    ]);
+    return attempts.deletedCount + leases.deletedCount;
+  }
+}

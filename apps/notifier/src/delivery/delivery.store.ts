@@ -1,0 +1,223 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { Collection, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
+import type { Connection } from 'mongoose';
+
+export const DELIVERY_CHANNELS = [
+  'slack',
+  'pagerduty',
+  'teams',
+  'discord',
+  'telegram',
+  'email',
+  'webhook',
+  'subscription',
+] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** One message to one channel target; `_id` is the dedup key. */
+export interface DeliveryDoc {
+  _id: string;
+  notification_id: string;
+  /** Receiver id, or the webhook subscription id. */
+  receiver: string;
+  channel: DeliveryChannel;
+  /** PagerDuty sends one event per alert. */
+  alert_id?: string;
+  alert_ids: string[];
+  /** The notification (or alert change) as received, JSON: rendered at send time. */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  lease_owner?: string | null;
+  created_at: Date;
+  updated_at: Date;
+  /** When it entered Kafka (for end-to-end latency). */
+  enqueued_at: Date;
+  delivered_at?: Date;
+  dead_at?: Date;
+  dead_reason?: string;
+  last_error?: string;
+  last_http_status?: number;
+  replays?: number;
+}
+
+export interface AttemptDoc {
+  _id: string;
+  delivery_id: string;
+  notification_id: string;
+  channel: string;
+  target: string;
+  outcome: string;
+  attempt: number;
+  http_status?: number;
+  latency_ms?: number;
+  response_snippet?: string;
+  error?: string;
+  timestamp: number;
+  expiresAt: Date;
+}
+
+/** State of one endpoint (a receiver's channel URL) across deliveries. */
+export interface EndpointDoc {
+  _id: string;
+  receiver: string;
+  channel: string;
+  failing_since?: Date | null;
+  last_success_at?: Date;
+  disabled: boolean;
+  disabled_reason?: string;
+  disabled_at?: Date;
+}
+
+/** Collections of the notifier (no other service reads them, DESIGN.md §4). */
+@Injectable()
+export class DeliveryStore implements OnModuleInit {
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  get deliveries(): Collection<DeliveryDoc> {
+    return this.db().collection<DeliveryDoc>('notifier_deliveries');
+  }
+
+  get attempts(): Collection<AttemptDoc> {
+    return this.db().collection<AttemptDoc>('notifier_attempts');
+  }
+
+  get endpoints(): Collection<EndpointDoc> {
+    return this.db().collection<EndpointDoc>('notifier_endpoints');
+  }
+
+  get leases(): Collection<{ _id: string; owner: string; until: Date; expiresAt: Date }> {
+    return this.db().collection('notifier_leases');
+  }
+
+  get commands(): Collection<{ _id: string; action: string; at: Date; result: Record<string, unknown> }> {
+    return this.db().collection('notifier_commands');
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.connection.asPromise();
+    await Promise.all([
+      this.deliveries.createIndex({ status: 1, next_attempt_at: 1 }),
+      this.deliveries.createIndex({ alert_ids: 1 }),
+      this.deliveries.createIndex({ created_at: 1 }),
+      this.attempts.createIndex({ delivery_id: 1 }),
+      this.attempts.createIndex({ expiresAt: 1 }),
+      this.leases.createIndex({ expiresAt: 1 }),
+    ]);
+  }
+
+  /** Inserts unless the dedup key exists; true when this call created it (the unique _id decides). */
+  async insertIfAbsent(doc: DeliveryDoc): Promise<boolean> {
+    return insertUnique(this.deliveries, doc);
+  }
+
+  /**
+   * Takes the most overdue pending delivery for `leaseMs`. FerretDB 1.24 does not make a
+   * conditional update or findAndModify atomic (measured: several racers "win"), so the claim is
+   * an insert on a unique key — the delivery id plus the due time it was read with — which
+   * exactly one claimant wins, in this process or another replica; the winner then moves the due
+   * time to the end of its lease. A crashed owner's delivery becomes due again with a new due
+   * time, hence a new key (and an owner that died between the two writes leaves an expired
+   * lease, which makes the next claimant give the delivery a fresh due time). `busy` holds ids this process is already working on.
+   */
+  async claimDue(owner: string, leaseMs: number, busy: Set<string>, now = new Date()): Promise<DeliveryDoc | null> {
+    const candidates = await this.deliveries
+      .find({ status: 'pending', next_attempt_at: { $lte: now } }, { sort: { next_attempt_at: 1 }, limit: 64 })
+      .toArray();
+    for (const c of candidates) {
+      if (busy.has(c._id)) continue;
+      busy.add(c._id);
+      try {
+        const leaseEnd = new Date(Date.now() + leaseMs);
+        const key = `${c._id}@${c.next_attempt_at.getTime()}`;
+        const won = await insertUnique(this.leases, {
+          _id: key,
+          owner,
+          until: leaseEnd,
+          expiresAt: new Date(Date.now() + 86_400_000),
+        });
+        if (!won) {
+          busy.delete(c._id);
+          // Its owner died between taking the lease and moving the due time: give it a new one.
+          const lease = await this.leases.findOne({ _id: key });
+          if (lease && lease.until.getTime() < Date.now()) {
+            await this.deliveries.updateOne(
+              { _id: c._id, status: 'pending', next_attempt_at: c.next_attempt_at },
+              { $set: { next_attempt_at: new Date() } },
+            );
+          }
+          continue;
+        }
+        await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
+        return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
+      } catch (error) {
+        busy.delete(c._id);
+        throw error;
+      }
+    }
+    return null;
+  }
+
+  /** updateOne with upsert that survives a concurrent insert of the same _id (FerretDB). */
+  async upsertEndpoint(id: string, update: UpdateFilter<EndpointDoc>): Promise<void> {
+    try {
+      await this.endpoints.updateOne({ _id: id }, update, { upsert: true });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const { $setOnInsert: _ignored, ...rest } = update;
+      await this.endpoints.updateOne({ _id: id }, rest);
+    }
+  }
+
+  async nextDueAt(): Promise<Date | undefined> {
+    const next = await this.deliveries.findOne(
+      { status: 'pending' },
+      { sort: { next_attempt_at: 1 }, projection: { next_attempt_at: 1 } },
+    );
+    return next?.next_attempt_at;
+  }
+
+  /** Moves dead deliveries back to pending (replay); returns how many. */
+  async replay(filter: Filter<DeliveryDoc>): Promise<number> {
+    const res = await this.deliveries.updateMany(
+      { ...filter, status: 'dead' },
+      {
+        $set: {
+          status: 'pending',
+          next_attempt_at: new Date(),
+          attempts: 0,
+          updated_at: new Date(),
+          lease_owner: null,
+        },
+        $unset: { dead_at: '', dead_reason: '' },
+        $inc: { replays: 1 },
+      },
+    );
+    return res.modifiedCount;
+  }
+
+  private db(): NonNullable<Connection['db']> {
+    const db = this.connection.db;
+    if (!db) throw new Error('MongoDB connection is not open');
+    return db;
+  }
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === 11000;
+}
+
+/** Inserts; false when the _id exists already. */
+export async function insertUnique<T extends { _id: string }>(col: Collection<T>, doc: T): Promise<boolean> {
+  try {
+    await col.insertOne(doc as OptionalUnlessRequiredId<T>);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,228 @@
+/*
+ * B4 — notifier throughput and latency (`npm run bench:notifier`).
+ *
+ * Arms, interleaved (3 rounds, median reported):
+ *   raw      — an undici Pool POSTing the same webhook bodies straight to the counting sink
+ *              (32 in flight, the notifier's default worker count): the ceiling.
+ *   notifier — the notifier in-process on the real broker and FerretDB: a batch of
+ *              notifications appended to airis.notifications.v1, consumed, stored, claimed,
+ *              POSTed to the sink, logged. Deliveries/s from the first append to the last arrival.
+ * Then an open-loop run at half the raw maximum (capped so the backlog drains within a minute)
+ * for the p99 from Kafka append to sink arrival.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NotificationRequestDto } from '@airis/contracts';
+import { type RunningService, startService } from '@airis/service';
+import { createTestContext, pollUntil } from '@airis/testing';
+import { Pool } from 'undici';
+import { notifierService } from '../apps/notifier/src/service';
+import { configTopicReady, createTopicsRetrying } from '../apps/notifier/src/testing/topics';
+
+const ROUNDS = 3;
+const BATCH = 100;
+const OPEN_LOOP_SECONDS = 3;
+const OPEN_LOOP_MAX = 100;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+};
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
+};
+
+function notification(i: number, tag: string): NotificationRequestDto {
+  const now = Date.now();
+  return {
+    id: `${tag}-${i}`,
+    receiver: 'bench',
+    group_key: `g-${i % 64}`,
+    status: 'firing',
+    group_labels: { g: String(i % 64) },
+    alerts: [
+      {
+        id: `a-${tag}-${i}`,
+        fingerprint: `fp-${i}`,
+        name: 'Inference latency p99 above SLO',
+        status: 'firing',
+        severity: 'error',
+        description: 'p99 812 ms > 500 ms for 5m',
+        source: 'kserve',
+        alert_type: 'latency',
+        model_id: 'fraud-v3',
+        environment: 'production',
+        labels: { team: 'ml' },
+        timestamp: now,
+        updated_at: now,
+      },
+    ],
+    timestamp: now,
+  };
+}
+
+async function main(): Promise<void> {
+  // The counting sink: arrivals per tag and append→arrival latencies (body.timestamp = append time).
+  const arrivals = new Map<string, number>();
+  const latencies = new Map<string, number[]>();
+  const sink = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const now = Date.now();
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { id: string; timestamp: number };
+        const tag = body.id.slice(0, body.id.lastIndexOf('-'));
+        arrivals.set(tag, (arrivals.get(tag) ?? 0) + 1);
+        const l = latencies.get(tag) ?? [];
+        l.push(now - body.timestamp);
+        latencies.set(tag, l);
+      } catch {
+        // not ours
+      }
+      res.writeHead(200);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+
+  const ctx = createTestContext('bench-b4');
+  await createTopicsRetrying(ctx);
+  await configTopicReady(ctx);
+  await ctx.produce('config', [
+    {
+      key: 'receiver/bench',
+      value: JSON.stringify({
+        kind: 'receiver',
+        id: 'bench',
+        revision: 1,
+        spec: { name: 'bench', webhook: { url: `${sinkUrl}/hook` }, ssrf_allow: ['127.0.0.1/32'] },
+        updated_at: Date.now(),
+      }),
+    },
+  ]);
+  let service: RunningService | undefined;
+  const pool = new Pool(sinkUrl, { connections: 32 });
+  try {
+    service = await startService(
+      notifierService(ctx.serviceEnv({ LOG_LEVEL: 'error', NOTIFIER_POLL_INTERVAL_MS: '100', NOTIFIER_WORKERS: '8' })),
+    );
+
+    const raw = async (tag: string): Promise<number> => {
+      const bodies = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ version: '1', ...notification(i, tag) }));
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < bodies.length) {
+            const body = bodies[next++] as string;
+            const res = await pool.request({
+              path: '/hook',
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body,
+            });
+            await res.body.dump();
+          }
+        }),
+      );
+      return BATCH / ((performance.now() - started) / 1000);
+    };
+
+    const viaNotifier = async (tag: string): Promise<number> => {
+      const messages = Array.from({ length: BATCH }, (_, i) => {
+        const n = notification(i, tag);
+        return { key: n.group_key, value: JSON.stringify(n), headers: { ce_id: n.id } };
+      });
+      const started = performance.now();
+      await ctx.produce('notifications', messages);
+      await pollUntil(() => (arrivals.get(tag) ?? 0) >= BATCH, {
+        timeoutMs: 300_000,
+        intervalMs: 20,
+        description: `${BATCH} arrivals of ${tag}`,
+      });
+      return BATCH / ((performance.now() - started) / 1000);
+    };
+
+    // Warm-up (connections, JIT, indexes), not measured.
+    await raw('warm-raw');
+    await viaNotifier('warm-notifier');
+
+    const rawRates: number[] = [];
+    const notifierRates: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      rawRates.push(await raw(`raw${r}`));
+      notifierRates.push(await viaNotifier(`nt${r}`));
+    }
+    const rawMax = median(rawRates);
+    const notifierMax = median(notifierRates);
+
+    const fmt = (n: number): string => n.toFixed(1).padStart(10);
+    console.log('\nB4 notifier — deliveries/s, batch of', BATCH, 'per round (median of', ROUNDS, 'interleaved rounds)');
+    console.log('arm        ' + rawRates.map((_, i) => `   round ${i + 1}`).join('') + '     median');
+    console.log('raw undici ' + rawRates.map(fmt).join('') + fmt(rawMax));
+    console.log('notifier   ' + notifierRates.map(fmt).join('') + fmt(notifierMax));
+    console.log(`ratio b4_notifier ${(notifierMax / rawMax).toFixed(3)}`);
+    console.log(`figure b4_notifier_deliveries_per_s ${notifierMax.toFixed(1)} deliveries/s`);
+    console.log(`figure b4_raw_deliveries_per_s ${rawMax.toFixed(1)} deliveries/s`);
+
+    // Open loop at half the raw maximum: appends on a fixed schedule, whatever the notifier does.
+    const rate = rawMax / 2;
+    const total = Math.min(OPEN_LOOP_MAX, Math.round(rate * OPEN_LOOP_SECONDS));
+    const tag = 'open';
+    const tickMs = 10;
+    const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+    let sent = 0;
+    const produced: Promise<number>[] = [];
+    const loopStart = performance.now();
+    while (sent < total) {
+      const due = Math.min(total, Math.round(((performance.now() - loopStart) / 1000) * rate) + perTick);
+      if (due > sent) {
+        const batch = [];
+        for (; sent < due; sent++) {
+          const n = notification(sent, tag);
+          batch.push({ key: n.group_key, value: JSON.stringify(n), headers: { ce_id: n.id } });
+        }
+        // Appends go out on schedule, whatever the notifier does; failures are counted, not lost.
+        produced.push(
+          ctx.produce('notifications', batch).then(
+            () => batch.length,
+            () => 0,
+          ),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
+    }
+    const appended = (await Promise.all(produced)).reduce((a, b) => a + b, 0);
+    if (appended < total) console.log(`open loop: ${total - appended} appends failed`);
+    await pollUntil(() => (arrivals.get(tag) ?? 0) >= appended, {
+      timeoutMs: 300_000,
+      intervalMs: 50,
+      description: `${appended} open-loop arrivals (have ${arrivals.get(tag) ?? 0})`,
+    });
+    const lat = latencies.get(tag) ?? [];
+    const p50 = percentile(lat, 50);
+    const p99 = percentile(lat, 99);
+
+    console.log(
+      `open loop: ${total} notifications at ${rate.toFixed(0)}/s (half the raw max): p50 ${p50} ms, p99 ${p99} ms (append → sink)`,
+    );
+    console.log(`figure b4_p99_ms ${p99} ms`);
+  } finally {
+    await service?.close();
+    await pool.close();
+    sink.closeAllConnections();
+    await new Promise<void>((resolve) => sink.close(() => resolve()));
+    await ctx.cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
