@@ -82,7 +82,7 @@ export function decodeRecord<T>(topicId: TopicId, spec: TopicSpec, raw: RawRecor
   } catch (error) {
     return { ok: false, code: 'INVALID_JSON', reason: `value is not JSON: ${(error as Error).message}` };
   }
-  const result = validateContract(spec.schema, parsed);
+  const result = spec.validate ? spec.validate(parsed) : validateContract(spec.schema, parsed);
   if (!result.ok) {
     return { ok: false, code: 'SCHEMA_VIOLATION', reason: describeFieldErrors(result.errors) };
   }

@@ -1,6 +1,5 @@
-import { EventDto, MetricBatchDto, validateContract } from '@airis/contracts';
+import { EventDto, MetricBatchDto, validateContract, validateEvent, validateMetricBatch } from '@airis/contracts';
 import { parseNdjson } from './ingest.controller';
-import { validateEvent, validateMetricBatch } from './ingest-validation';
 import { ParseFailure, deterministicId } from './ingest.usecase';
 
 const good = {

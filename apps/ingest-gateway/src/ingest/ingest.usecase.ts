@@ -6,7 +6,10 @@ import {
   JSON_CONTENT_TYPE,
   type MetricBatchDto,
   TOPICS,
+  type Validated,
   encodeEnvelope,
+  validateEvent,
+  validateMetricBatch,
 } from '@airis/contracts';
 import { TopicNames, traceHeaders } from '@airis/kafka';
 import { counter } from '@airis/observability';
@@ -14,7 +17,6 @@ import { AppError } from '@airis/resilience';
 import type { Message } from 'kafkajs';
 import { IdempotencyStore, type StoredResponse } from './idempotency.store';
 import { IngestProducer, type OutgoingMessage } from './ingest-producer';
-import { type Validated, validateEvent, validateMetricBatch } from './ingest-validation';
 
 export type IngestKind = 'metrics' | 'events';
 
