@@ -1,5 +1,5 @@
 import { EventDto, MetricBatchDto, validateContract } from '@airis/contracts';
-import { parseNdjson } from './ingest.controller';
+import { parseNdjson } from './ingest.routes';
 import { validateEvent, validateMetricBatch } from './ingest-validation';
 import { ParseFailure, deterministicId } from './ingest.usecase';
 
