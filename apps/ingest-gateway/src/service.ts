@@ -16,7 +16,7 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): 
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (request, body, done) => {
     const text = body.toString('utf8');
-    (request as RequestWithText).bodyText = text;
+    (request as RequestWithText).bodyBytes = body;
     // Fastify's default parser completes through `done`; its return value is not a promise to wait for.
     void json(request as Parameters<typeof json>[0], text, done);
   });

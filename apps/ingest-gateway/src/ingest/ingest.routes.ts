@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthGuard, AuthenticatedRequest } from '../auth/auth.guard';
+import type { AuthGuard } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
 import { toErrorResponse } from '../http/api-exception.filter';
 import { IdempotencyStore } from './idempotency.store';
@@ -13,8 +13,8 @@ import {
 
 export const NDJSON = 'application/x-ndjson';
 
-/** The JSON body's text, kept by the gateway's JSON parser (service.ts). */
-export type RequestWithText = { bodyText?: string };
+/** The JSON body as received, kept by the gateway's JSON parser (service.ts): written to Kafka as is when unchanged. */
+export type RequestWithText = { bodyBytes?: Buffer };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export const INGEST_ROUTES: readonly { url: string; kind: IngestKind }[] = [
@@ -47,7 +47,7 @@ export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRoute
       url,
       errorHandler,
       handler: async (request, reply) => {
-        const principal = await deps.auth.authorize(request as AuthenticatedRequest, 'ingest');
+        const principal = await deps.auth.authorize(request, 'ingest');
         const { status, body, replayed } = await handleIngest(deps, kind, principal.keyId, request);
         if (replayed) void reply.header('idempotent-replayed', 'true');
         return reply.status(status).send(body);
@@ -66,12 +66,12 @@ async function handleIngest(
   let items: unknown[];
   let batch: boolean;
   let hashInput: () => string;
-  let raw: (string | undefined)[] | undefined;
+  let raw: (string | Buffer | undefined)[] | undefined;
   if (contentType === 'application/json') {
     const body = request.body;
     batch = Array.isArray(body);
     items = batch ? (body as unknown[]) : [body];
-    if (!batch) raw = [(request as FastifyRequest & RequestWithText).bodyText];
+    if (!batch) raw = [(request as FastifyRequest & RequestWithText).bodyBytes];
     if (items.length === 0)
       throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['array must not be empty'] }]);
     hashInput = () => JSON.stringify(body);
