@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthGuard } from '../auth/auth.guard';
+import { type AuthGuard, principalOf } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
 import { toErrorResponse } from '../http/api-exception.filter';
 import { IdempotencyStore } from './idempotency.store';
@@ -32,7 +32,8 @@ export interface IngestRouteDeps {
  * The two hot ingest endpoints as plain Fastify routes on the application's Fastify instance —
  * not Nest controllers — so a request costs what it costs on bare Fastify: no Nest router
  * proxy, guard/interceptor/pipe chain or exception-zone per request. Same behaviour as the
- * Nest routes: the AuthGuard's check (401/403/429 + audit), the ApiError shape for every error
+ * Nest routes: the AuthGuard's check (401/403/429 + audit; here in the route's onRequest hook,
+ * before the body is read), the ApiError shape for every error
  * (including Fastify's own 413/415/400 from body parsing, via the route's error handler). The
  * OpenAPI document describes them through the documentation-only `IngestController` (ingest-openapi.controller.ts).
  */
@@ -46,8 +47,13 @@ export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRoute
       method: 'POST',
       url,
       errorHandler,
+      // Key, scope and rate are checked on the headers, before Fastify reads the body: a client
+      // without a valid key cannot make the gateway read (and parse) up to the body limit.
+      onRequest: async (request) => {
+        await deps.auth.authorize(request, 'ingest');
+      },
       handler: async (request, reply) => {
-        const principal = await deps.auth.authorize(request, 'ingest');
+        const principal = principalOf(request);
         const { status, body, replayed } = await handleIngest(deps, kind, principal.keyId, request);
         if (replayed) void reply.header('idempotent-replayed', 'true');
         return reply.status(status).send(body);
