@@ -40,9 +40,8 @@ const batch = JSON.stringify({
   })),
 });
 
-/** Cumulative bucket counts of a Prometheus histogram on the gateway's /metrics. */
-async function buckets(url, name) {
-  const text = await (await fetch(`${url}/metrics`)).text();
+/** Cumulative bucket counts of a Prometheus histogram in a /metrics text. */
+function buckets(text, name) {
   const out = new Map();
   for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm')))
     out.set(m[1], Number(m[2]));
@@ -60,7 +59,7 @@ function quantileMs(before, after, q) {
 }
 
 const LATENCY_HISTOGRAMS = ['airis_gateway_kafka_send_seconds', 'airis_gateway_kafka_queue_wait_seconds'];
-const scrape = async (url) => Promise.all(LATENCY_HISTOGRAMS.map((h) => buckets(url, h)));
+const metricsText = async (url) => (await fetch(`${url}/metrics`)).text();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -222,9 +221,10 @@ try {
   const gwRpsMax = median(b1.gw.map((x) => x.rps));
   // Where the latency at half rate goes: the gateway's own histograms of the Kafka send
   // (encode + acks=all round trip) and of the wait for a free producer, scraped around the run.
-  const before = await scrape(gw.url);
+  const before = await metricsText(gw.url);
   const half = await load(gw.url, { overallRate: Math.max(1, Math.floor(gwRpsMax / 2)) });
-  const after = await scrape(gw.url);
+  const after = await metricsText(gw.url);
+
   // The raw client at the same rate, with as many idempotent producers as the gateway's pool
   // (INGEST_PRODUCERS, 4) used round-robin: the broker's own latency at this load.
   const rawPool = [producer];
@@ -237,9 +237,9 @@ try {
   const pooled = { send: (record) => rawPool[next++ % rawPool.length].send(record) };
   const rawHalf = await rawPaced(pooled, topic, Math.max(1, Math.floor(gwRpsMax / 2)));
   await Promise.all(rawPool.map((p) => p.disconnect()));
-  const [sendQ, waitQ] = LATENCY_HISTOGRAMS.map((_, i) => ({
-    p50: quantileMs(before[i], after[i], 0.5),
-    p99: quantileMs(before[i], after[i], 0.99),
+  const [sendQ, waitQ] = LATENCY_HISTOGRAMS.map((h) => ({
+    p50: quantileMs(buckets(before, h), buckets(after, h), 0.5),
+    p99: quantileMs(buckets(before, h), buckets(after, h), 0.99),
   }));
   await stop(gw.child);
 
