@@ -10,6 +10,7 @@
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -38,6 +39,27 @@ const batch = JSON.stringify({
     tags: { model_name: 'resnet50', model_version: '3', framework: 'tensorflow', replica: String(i % 4) },
   })),
 });
+
+/** Cumulative bucket counts of a Prometheus histogram in a /metrics text. */
+function buckets(text, name) {
+  const out = new Map();
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm')))
+    out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/** Quantile q of the observations between two scrapes (upper bound of the bucket holding it), ms. */
+function quantileMs(before, after, q) {
+  const les = [...after.keys()];
+  const total = (after.get('+Inf') ?? 0) - (before.get('+Inf') ?? 0);
+  for (const le of les) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return le === '+Inf' ? Infinity : Number(le) * 1000;
+  }
+  return NaN;
+}
+
+const LATENCY_HISTOGRAMS = ['airis_gateway_kafka_send_seconds', 'airis_gateway_kafka_queue_wait_seconds'];
+const metricsText = async (url) => (await fetch(`${url}/metrics`)).text();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -133,6 +155,32 @@ async function rawArm(producer, topic) {
   return { metricsPerSec: (sent * METRICS_PER_BATCH) / seconds };
 }
 
+/**
+ * The raw producer open-loop at a fixed rate (a send every 1/rate s, each awaited on its own):
+ * the broker's own acks=all latency distribution at the gateway's half rate, same machine and
+ * moment — what the gateway's p99 cannot go below.
+ */
+async function rawPaced(producer, topic, rate) {
+  const latencies = [];
+  const sends = [];
+  const t0 = performance.now();
+  for (let i = 0; i < rate * SECONDS; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleepMs(wait);
+    const start = performance.now();
+    sends.push(
+      producer
+        .send({ topic, acks: -1, messages: [{ key: 'bench-model-server', value: batch }] })
+        .then(() => latencies.push(performance.now() - start)),
+    );
+  }
+  await Promise.all(sends);
+  latencies.sort((a, b) => a - b);
+  const q = (x) => latencies[Math.min(latencies.length - 1, Math.floor(x * latencies.length))];
+  return { p50: q(0.5), p99: q(0.99) };
+}
+
 async function bareArm(url, pid) {
   const cpu0 = cpuMicros(pid);
   const r = await autocannon({
@@ -170,9 +218,29 @@ try {
     b1.raw.push(await rawArm(producer, topic));
     b1.gw.push(await gatewayArm(gw));
   }
-  await producer.disconnect();
   const gwRpsMax = median(b1.gw.map((x) => x.rps));
+  // Where the latency at half rate goes: the gateway's own histograms of the Kafka send
+  // (encode + acks=all round trip) and of the wait for a free producer, scraped around the run.
+  const before = await metricsText(gw.url);
   const half = await load(gw.url, { overallRate: Math.max(1, Math.floor(gwRpsMax / 2)) });
+  const after = await metricsText(gw.url);
+
+  // The raw client at the same rate, with as many idempotent producers as the gateway's pool
+  // (INGEST_PRODUCERS, 4) used round-robin: the broker's own latency at this load.
+  const rawPool = [producer];
+  for (let i = 1; i < 4; i++) {
+    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await p.connect();
+    rawPool.push(p);
+  }
+  let next = 0;
+  const pooled = { send: (record) => rawPool[next++ % rawPool.length].send(record) };
+  const rawHalf = await rawPaced(pooled, topic, Math.max(1, Math.floor(gwRpsMax / 2)));
+  await Promise.all(rawPool.map((p) => p.disconnect()));
+  const [sendQ, waitQ] = LATENCY_HISTOGRAMS.map((h) => ({
+    p50: quantileMs(buckets(before, h), buckets(after, h), 0.5),
+    p99: quantileMs(buckets(before, h), buckets(after, h), 0.99),
+  }));
   await stop(gw.child);
 
   const noop = await startGateway(portA + 1, 'noop');
@@ -204,11 +272,23 @@ try {
     ['B1 raw kafkajs producer', `${rawMps.toFixed(0)} metrics/s`, ''],
     ['B1 gateway (Kafka)', `${gwMps.toFixed(0)} metrics/s`, `p99 ${median(b1.gw.map((x) => x.p99))} ms at max`],
     ['B1 gateway at half max rate', `${(half['2xx'] / half.duration).toFixed(0)} req/s`, `p99 ${half.latency.p99} ms`],
+    [
+      'B1 half rate: raw kafkajs send',
+      `p50 ${rawHalf.p50.toFixed(0)} ms`,
+      `p99 ${rawHalf.p99.toFixed(0)} ms (same rate, 4 producers)`,
+    ],
+    ['B1 half rate: Kafka send', `p50 ≤ ${sendQ.p50} ms`, `p99 ≤ ${sendQ.p99} ms (histogram bucket bounds)`],
+    ['B1 half rate: producer wait', `p50 ≤ ${waitQ.p50} ms`, `p99 ≤ ${waitQ.p99} ms`],
     ['B1 gateway CPU per metric', `${cpu.toFixed(2)} µs`, ''],
     ['B2 bare Fastify', `${bareRps.toFixed(0)} req/s`, `p99 ${median(b2.bare.map((x) => x.p99))} ms`],
     ['B2 gateway (no-op sink)', `${noopRps.toFixed(0)} req/s`, `p99 ${median(b2.gw.map((x) => x.p99))} ms`],
     ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'load-independent'],
   ];
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (2 cores, shared)`,
+  );
   console.log('');
   for (const [a, b, c] of rows) console.log(`${a.padEnd(32)} ${b.padStart(20)}  ${c}`);
   console.log('');
@@ -221,6 +301,10 @@ try {
   console.log(`ratio b1_ingest ${(gwMps / rawMps).toFixed(3)}`);
   console.log(`ratio b2_http ${(noopRps / bareRps).toFixed(3)}`);
   console.log(`figure b1_gateway_p99_ms ${half.latency.p99} ms`);
+  console.log(`figure b1_half_rate_p50_ms ${half.latency.p50} ms`);
+  console.log(`figure b1_half_rate_raw_kafkajs_p99_ms ${rawHalf.p99.toFixed(0)} ms`);
+  console.log(`figure b1_half_rate_kafka_send_p99_ms ${sendQ.p99} ms`);
+  console.log(`figure b1_half_rate_producer_wait_p99_ms ${waitQ.p99} ms`);
   console.log(`figure b1_gateway_cpu_us_per_metric ${cpu.toFixed(3)} us`);
   console.log(`figure b2_bare_cpu_us_per_req ${bareCpu.toFixed(0)} us`);
   console.log(`figure b2_gateway_cpu_us_per_req ${noopCpu.toFixed(0)} us`);

@@ -13,7 +13,6 @@ import { GatewayRuntime } from './gateway-runtime';
 import { GATEWAY_ENV } from './gateway.tokens';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { IdempotencyStore } from './ingest/idempotency.store';
-import { IngestController } from './ingest/ingest.controller';
 import { IngestProducer } from './ingest/ingest-producer';
 import { IngestUseCase } from './ingest/ingest.usecase';
 import { OtlpController } from './otlp/otlp.controller';
@@ -25,7 +24,8 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ConfigStoreModule.forRoot({ kinds: [API_KEY_KIND, ...CONFIG_KINDS.map((k) => k.kind)] })],
-      controllers: [IngestController, OtlpController, RemoteWriteController, ApiKeysController, ...configControllers()],
+      // The ingest endpoints are plain Fastify routes (ingest/ingest.routes.ts, registered in service.ts).
+      controllers: [OtlpController, RemoteWriteController, ApiKeysController, ...configControllers()],
       providers: [
         { provide: GATEWAY_ENV, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -3,7 +3,9 @@ import type { ServiceDefinition } from '@airis/service';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayEnv } from './gateway.config';
 import { GatewayModule } from './gateway.module';
-import { NDJSON, type RequestWithText } from './ingest/ingest.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { IngestUseCase } from './ingest/ingest.usecase';
+import { NDJSON, type RequestWithText, registerIngestRoutes } from './ingest/ingest.routes';
 import { setupOpenApi } from './openapi';
 
 /** Registers the body types of the ingest routes besides JSON: NDJSON text and protobuf bytes. */
@@ -14,7 +16,7 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): 
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (request, body, done) => {
     const text = body.toString('utf8');
-    (request as RequestWithText).bodyText = text;
+    (request as RequestWithText).bodyBytes = body;
     // Fastify's default parser completes through `done`; its return value is not a promise to wait for.
     void json(request as Parameters<typeof json>[0], text, done);
   });
@@ -28,6 +30,12 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): 
     { parseAs: 'buffer', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },
     (_req, body, done) => done(null, body),
   );
+  // The hot ingest endpoints: plain Fastify routes on the same instance (no Nest chain per request).
+  registerIngestRoutes(fastify, {
+    auth: app.get(AuthGuard),
+    ingest: app.get(IngestUseCase),
+    retryAfterSeconds: config.INGEST_RETRY_AFTER_SECONDS,
+  });
 }
 
 /** The public REST API: metric and event ingest, admin API, OTLP and Prometheus remote write. */
@@ -39,9 +47,9 @@ export function gatewayService(env: Record<string, string | undefined> = process
     imports: [GatewayModule.forRoot(config)],
     bodyLimit: config.INGEST_BODY_LIMIT_BYTES,
     env,
-    beforeListen: (app) => {
+    beforeListen: async (app) => {
       configureHttp(app, config);
-      setupOpenApi(app);
+      await setupOpenApi(app);
     },
   };
 }

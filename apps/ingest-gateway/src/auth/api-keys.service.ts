@@ -9,6 +9,7 @@ import type { GatewayEnv } from '../gateway.config';
 
 /** The id of the key configured by AIRIS_BOOTSTRAP_ADMIN_KEY (which need not have the airis_ format). */
 export const BOOTSTRAP_KEY_ID = 'bootstrap';
+const MAX_CACHED_HASHES = 10_000;
 
 export interface Principal {
   keyId: string;
@@ -30,6 +31,14 @@ export type Authentication =
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ApiKeysService.name);
+  /**
+   * SHA-256 of keys that authenticated before (bounded): the hot ingest path skips re-hashing
+   * the same key on every request. Only keys that matched a stored hash get in, so unknown keys
+   * cannot fill it; the stored hash and revocation are still checked on every request.
+   */
+  private readonly hashes = new Map<string, string>();
+  /** Principal per stored resource object (a change replaces the object, so this never goes stale). */
+  private readonly principals = new WeakMap<ConfigResource<ApiKeySpecDto>, Principal>();
 
   constructor(
     private readonly store: ConfigStore,
@@ -64,14 +73,28 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (!key) return { ok: false, reason: 'malformed' };
     const keyId = apiKeyId(key) ?? BOOTSTRAP_KEY_ID;
     const resource = this.store.get<ApiKeySpecDto>(API_KEY_KIND, keyId);
-    if (!resource || !safeEqual(resource.spec.hash, hashApiKey(key))) {
+    const hash = this.hashes.get(key) ?? hashApiKey(key);
+    if (!resource || !safeEqual(resource.spec.hash, hash)) {
       return { ok: false, reason: 'unknown', ...(keyId === BOOTSTRAP_KEY_ID ? {} : { keyId }) };
+    }
+    if (!this.hashes.has(key)) {
+      if (this.hashes.size >= MAX_CACHED_HASHES) this.hashes.clear();
+      this.hashes.set(key, hash);
     }
     if (resource.spec.revoked_at !== undefined) return { ok: false, reason: 'revoked', keyId };
     return { ok: true, principal: this.principal(resource) };
   }
 
   private principal(resource: ConfigResource<ApiKeySpecDto>): Principal {
+    let principal = this.principals.get(resource);
+    if (!principal) {
+      principal = this.buildPrincipal(resource);
+      this.principals.set(resource, principal);
+    }
+    return principal;
+  }
+
+  private buildPrincipal(resource: ConfigResource<ApiKeySpecDto>): Principal {
     return {
       keyId: resource.id,
       name: resource.spec.name,

@@ -42,7 +42,15 @@ export class AuthGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!scope) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    await this.authorize(context.switchToHttp().getRequest<AuthenticatedRequest>(), scope);
+    return true;
+  }
+
+  /**
+   * The whole check for one request, also used by the plain Fastify ingest routes: resolves
+   * with the principal (also set on `request.principal`) or throws the ApiError to answer.
+   */
+  async authorize(request: AuthenticatedRequest, scope: ApiKeyScope): Promise<Principal> {
     const target = `${request.method} ${request.routeOptions.url ?? request.url}`;
     const auth = this.keys.authenticate(request.headers.authorization);
     if (!auth.ok) {
@@ -81,7 +89,7 @@ export class AuthGuard implements CanActivate {
       });
     }
     request.principal = principal;
-    return true;
+    return principal;
   }
 
   private refused(entry: AuditEntry): void {

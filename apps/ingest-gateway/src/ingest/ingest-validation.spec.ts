@@ -1,5 +1,5 @@
 import { EventDto, MetricBatchDto, validateContract, validateEvent, validateMetricBatch } from '@airis/contracts';
-import { parseNdjson } from './ingest.controller';
+import { parseNdjson } from './ingest.routes';
 import { ParseFailure, deterministicId } from './ingest.usecase';
 
 const good = {

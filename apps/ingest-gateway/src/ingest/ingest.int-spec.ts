@@ -234,6 +234,9 @@ describe('status codes', () => {
     };
     const r = await postJson(gw.url, '/api/v1/metrics/ingest', big, ingestKey);
     expect(r.status).toBe(413);
+    // The key is checked before the body is read: without one the same body is a 401, not a 413.
+    const anonymous = await postJson(gw.url, '/api/v1/metrics/ingest', big);
+    expect(anonymous.status).toBe(401);
   });
 
   it('415 for another content type', async () => {

@@ -1,0 +1,160 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AuthGuard, principalOf } from '../auth/auth.guard';
+import { ApiError } from '../http/api-error';
+import { toErrorResponse } from '../http/api-exception.filter';
+import { IdempotencyStore } from './idempotency.store';
+import {
+  type IngestKind,
+  type IngestUseCase,
+  IngestValidationError,
+  ParseFailure,
+  isKafkaUnavailable,
+} from './ingest.usecase';
+
+export const NDJSON = 'application/x-ndjson';
+
+/** The JSON body as received, kept by the gateway's JSON parser (service.ts): written to Kafka as is when unchanged. */
+export type RequestWithText = { bodyBytes?: Buffer };
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export const INGEST_ROUTES: readonly { url: string; kind: IngestKind }[] = [
+  { url: '/api/v1/metrics/ingest', kind: 'metrics' },
+  { url: '/api/v1/events/ingest', kind: 'events' },
+];
+
+export interface IngestRouteDeps {
+  auth: AuthGuard;
+  ingest: IngestUseCase;
+  retryAfterSeconds: number;
+}
+
+/**
+ * The two hot ingest endpoints as plain Fastify routes on the application's Fastify instance —
+ * not Nest controllers — so a request costs what it costs on bare Fastify: no Nest router
+ * proxy, guard/interceptor/pipe chain or exception-zone per request. Same behaviour as the
+ * Nest routes: the AuthGuard's check (401/403/429 + audit; here in the route's onRequest hook,
+ * before the body is read), the ApiError shape for every error
+ * (including Fastify's own 413/415/400 from body parsing, via the route's error handler). The
+ * OpenAPI document describes them through the documentation-only `IngestController` (ingest-openapi.controller.ts).
+ */
+export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRouteDeps): void {
+  const errorHandler = (error: unknown, _request: FastifyRequest, reply: FastifyReply): void => {
+    const { status, body, headers } = toErrorResponse(error);
+    void reply.status(status).headers(headers).send(body);
+  };
+  for (const { url, kind } of INGEST_ROUTES) {
+    fastify.route({
+      method: 'POST',
+      url,
+      errorHandler,
+      // Key, scope and rate are checked on the headers, before Fastify reads the body: a client
+      // without a valid key cannot make the gateway read (and parse) up to the body limit.
+      onRequest: async (request) => {
+        await deps.auth.authorize(request, 'ingest');
+      },
+      handler: async (request, reply) => {
+        const principal = principalOf(request);
+        const { status, body, replayed } = await handleIngest(deps, kind, principal.keyId, request);
+        if (replayed) void reply.header('idempotent-replayed', 'true');
+        return reply.status(status).send(body);
+      },
+    });
+  }
+}
+
+async function handleIngest(
+  deps: IngestRouteDeps,
+  kind: IngestKind,
+  keyId: string,
+  request: FastifyRequest,
+): Promise<{ status: number; body: unknown; replayed: boolean }> {
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  let items: unknown[];
+  let batch: boolean;
+  let hashInput: () => string;
+  let raw: (string | Buffer | undefined)[] | undefined;
+  if (contentType === 'application/json') {
+    const body = request.body;
+    batch = Array.isArray(body);
+    items = batch ? (body as unknown[]) : [body];
+    if (!batch) raw = [(request as FastifyRequest & RequestWithText).bodyBytes];
+    if (items.length === 0)
+      throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['array must not be empty'] }]);
+    hashInput = () => JSON.stringify(body);
+  } else if (contentType === NDJSON) {
+    const text = typeof request.body === 'string' ? request.body : '';
+    batch = true;
+    const lines: string[] = [];
+    items = parseNdjson(text, lines);
+    raw = lines;
+    if (items.length === 0)
+      throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['no NDJSON line'] }]);
+    hashInput = () => text;
+  } else {
+    throw new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
+  }
+  const idempotencyKey = headerValue(request.headers['idempotency-key']);
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw ApiError.badRequest('invalid Idempotency-Key', [
+      { field: 'Idempotency-Key', messages: ['must be 1-255 visible ASCII characters'] },
+    ]);
+  }
+  try {
+    const outcome = await deps.ingest.ingest({
+      kind,
+      keyId,
+      items,
+      ...(raw ? { raw } : {}),
+      batch,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      // Only retries need the body's hash: skip re-serialising thousands of metrics otherwise.
+      requestHash: idempotencyKey ? IdempotencyStore.requestHash(kind, hashInput()) : '',
+    });
+    if (outcome.type === 'conflict') {
+      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different body');
+    }
+    return { status: outcome.response.status, body: outcome.response.body, replayed: outcome.replayed };
+  } catch (error) {
+    if (error instanceof IngestValidationError) {
+      if (!error.batch) throw ApiError.badRequest('invalid request body', error.errors[0]?.fields ?? []);
+      throw new ApiError(
+        400,
+        'validation_failed',
+        'no valid item in the batch',
+        error.errors.flatMap((e) =>
+          e.fields.map((f) => ({ ...f, field: `[${e.index}]${f.field ? `.${f.field}` : ''}` })),
+        ),
+      );
+    }
+    if (isKafkaUnavailable(error)) {
+      throw new ApiError(
+        503,
+        'kafka_unavailable',
+        'the event store did not acknowledge the write in time; retry with the same Idempotency-Key',
+        undefined,
+        { 'retry-after': String(deps.retryAfterSeconds) },
+      );
+    }
+    throw error;
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** NDJSON lines → items; a bad line becomes a ParseFailure at its index (blank lines are skipped). */
+export function parseNdjson(text: string, lines?: string[]): unknown[] {
+  const out: unknown[] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    lines?.push(trimmed);
+    try {
+      out.push(JSON.parse(trimmed));
+    } catch (error) {
+      out.push(new ParseFailure(`line is not JSON: ${(error as Error).message}`));
+    }
+  }
+  return out;
+}
