@@ -19,6 +19,7 @@ const program = new Command()
   .option('--rules <n>', 'threshold rules', '100')
   .option('--rounds <n>', 'interleaved rounds of both arms', '3')
   .option('--log-level <level>', 'log level of the router arm', 'warn')
+  .option('--arms <list>', 'arms to run (profiling one: --arms router)', 'raw,router')
   .parse();
 const opts = program.opts<{
   batches: string;
@@ -26,7 +27,9 @@ const opts = program.opts<{
   rules: string;
   rounds: string;
   logLevel: string;
+  arms: string;
 }>();
+const ARMS = new Set(opts.arms.split(',').map((a) => a.trim()));
 const BATCHES = Number(opts.batches);
 const PER_BATCH = Number(opts.metricsPerBatch);
 const RULES = Number(opts.rules);
@@ -140,6 +143,7 @@ async function main(): Promise<void> {
         }),
       );
       const service = await startService({ ...def, consumer: { ...def.consumer!, groupId } });
+      const startedIn = (performance.now() - started) / 1000;
       await waitForLag0(admin, groupId, metricsTopic, ends);
       const seconds = (performance.now() - started) / 1000;
       const closing = performance.now();
@@ -151,7 +155,7 @@ async function main(): Promise<void> {
         .collection('router_alerts')
         .countDocuments();
       console.log(
-        `  router: ${alerts} alerts stored; shutdown took ${((performance.now() - closing) / 1000).toFixed(1)} s`,
+        `  router: started in ${startedIn.toFixed(2)} s; ${alerts} alerts stored; shutdown took ${((performance.now() - closing) / 1000).toFixed(1)} s`,
       );
       const client = await ctx.mongo();
       await client.db(`${ctx.database}_r${round}`).dropDatabase();
@@ -192,6 +196,7 @@ async function main(): Promise<void> {
       // Alternate which arm goes first, so neither always gets the warmer page cache.
       const order = round % 2 === 1 ? (['raw', 'router'] as const) : (['router', 'raw'] as const);
       for (const arm of order) {
+        if (!ARMS.has(arm)) continue;
         const s = arm === 'raw' ? await rawArm(round) : await routerArm(round);
         (arm === 'raw' ? raw : router).push(s);
         console.log(`round ${round} ${arm.padEnd(6)} ${s.toFixed(2)} s  ${Math.round(BATCHES / s)} batches/s`);
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
     console.log(`(${BATCHES} batches × ${PER_BATCH} samples, ${RULES} rules, ${ROUNDS} rounds)`);
     console.log(`figure b3_router_rate ${Math.round(routerRate)} batches/s`);
     console.log(`figure b3_raw_rate ${Math.round(rawRate)} batches/s`);
-    console.log(`ratio b3_router ${(routerRate / rawRate).toFixed(3)}`);
+    if (router.length > 0 && raw.length > 0) console.log(`ratio b3_router ${(routerRate / rawRate).toFixed(3)}`);
   } finally {
     await admin.disconnect();
     await ctx.cleanup();

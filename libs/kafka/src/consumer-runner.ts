@@ -1,5 +1,14 @@
+import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  isSpanContextValid,
+  trace,
+} from '@opentelemetry/api';
 import { type TopicId, type TopicSpec, dlqName } from '@airis/contracts';
 import { counter, histogram } from '@airis/observability';
 import { backoffDelay, classifyError, sleep } from '@airis/resilience';
@@ -35,6 +44,13 @@ interface Liveness {
 }
 
 const HEARTBEAT_EVERY_MS = 2000;
+/**
+ * Within a batch, offsets are resolved after every record but handed to kafkajs's commit check
+ * and heartbeat at most this often (kafkajs itself commits every autoCommitInterval and beats
+ * every heartbeatInterval, both far longer; it also commits the resolved offsets after the batch,
+ * on stop and before a rebalance). Awaiting both per record cost more than small handlers.
+ */
+const SYNC_EVERY_MS = 100;
 
 const consumed = counter('airis_kafka_consumed_records_total', 'Records handled, by outcome', ['topic', 'outcome']);
 const retries = counter('airis_kafka_handler_retries_total', 'Handler attempts that failed and were retried', [
@@ -108,14 +124,20 @@ export class ConsumerRunner {
       isRunning: () => payload.isRunning(),
       isStale: () => payload.isStale(),
     };
+    let lastSync = performance.now();
     for (const message of batch.messages) {
       if (!live.isRunning() || live.isStale() || this.stopping.signal.aborted) break;
       const raw = toRaw(batch.topic, batch.partition, message);
       const outcome = await this.processRecord(binding, raw, live);
       if (outcome === 'abandoned') break;
+      // Only now, after the effect: the offset may be committed.
       payload.resolveOffset(message.offset);
-      await payload.commitOffsetsIfNecessary();
-      await live.heartbeat();
+      const now = performance.now();
+      if (now - lastSync >= SYNC_EVERY_MS) {
+        lastSync = now;
+        await payload.commitOffsetsIfNecessary();
+        await live.heartbeat();
+      }
     }
   }
 
@@ -133,32 +155,7 @@ export class ConsumerRunner {
     for (let attempt = 0; ; attempt++) {
       const stopTimer = handlerSeconds.startTimer({ topic: binding.topicName });
       try {
-        await this.tracer.startActiveSpan(
-          `process ${binding.topicName}`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              'messaging.system': 'kafka',
-              'messaging.destination.name': binding.topicName,
-              'messaging.kafka.destination.partition': raw.partition,
-              'messaging.kafka.message.offset': Number(raw.offset),
-              'messaging.consumer.group.name': this.options.groupId,
-              'messaging.message.id': decoded.record.envelope.id,
-            },
-          },
-          parent,
-          async (span) => {
-            try {
-              await binding.handler(decoded.record);
-            } catch (error) {
-              span.recordException(error as Error);
-              span.setStatus({ code: SpanStatusCode.ERROR });
-              throw error;
-            } finally {
-              span.end();
-            }
-          },
-        );
+        await this.traced(binding, raw, decoded.record, parent);
         stopTimer();
         consumed.inc({ topic: binding.topicName, outcome: 'handled' });
         return 'done';
@@ -189,6 +186,46 @@ export class ConsumerRunner {
         );
         if (!(await this.wait(backoffDelay(attempt), live))) return 'abandoned';
       }
+    }
+  }
+
+  /**
+   * Runs the handler in a consumer span that continues the producer's trace, so what it
+   * publishes carries the trace on. Without a recording tracer (no SDK) and without a trace to
+   * continue, the span would be an invalid no-op: the handler is called directly then.
+   */
+  private async traced(
+    binding: TopicBinding,
+    raw: RawRecord,
+    record: ConsumedRecord<unknown>,
+    parent: Context,
+  ): Promise<void> {
+    const span = this.tracer.startSpan(
+      `process ${binding.topicName}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': binding.topicName,
+          'messaging.kafka.destination.partition': raw.partition,
+          'messaging.kafka.message.offset': Number(raw.offset),
+          'messaging.consumer.group.name': this.options.groupId,
+          'messaging.message.id': record.envelope.id,
+        },
+      },
+      parent,
+    );
+    if (!span.isRecording() && !isSpanContextValid(span.spanContext()) && context.active() === ROOT_CONTEXT) {
+      return binding.handler(record);
+    }
+    try {
+      await context.with(trace.setSpan(parent, span), () => binding.handler(record));
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
     }
   }
 

@@ -18,7 +18,9 @@ export class MetricsConsumer {
   @KafkaHandler('metrics')
   async handle(record: ConsumedRecord<MetricBatchDto>): Promise<void> {
     const partitionKey = `metrics:${record.partition}`;
-    await this.ownership.ensureOwned(partitionKey);
+    // Owned after the first record: no await (and no microtask turn) on the hot path.
+    const claiming = this.ownership.ensureOwned(partitionKey);
+    if (claiming) await claiming;
     const time = record.value.timestamp ?? record.timestamp;
     const n = this.evaluator.ingestMetrics(record.value, record.envelope.id, time, partitionKey);
     if (n > 0) samples.inc(n);
