@@ -110,56 +110,72 @@ export class DeliveryStore implements OnModuleInit {
     ]);
   }
 
-  /** Inserts unless the dedup key exists; true when this call created it (the unique _id decides). */
-  async insertIfAbsent(doc: DeliveryDoc): Promise<boolean> {
-    return insertUnique(this.deliveries, doc);
+  /**
+   * Inserts new deliveries in one round trip (unordered, so a redelivered record's existing
+   * dedup keys do not stop the others); returns, per doc, whether this call created it — the
+   * unique _id decides, the only write FerretDB 1.24 makes exclusive.
+   */
+  async insertNew(docs: DeliveryDoc[]): Promise<boolean[]> {
+    if (docs.length === 0) return [];
+    const created = docs.map(() => true);
+    try {
+      await this.deliveries.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+      const list = Array.isArray(writeErrors) ? (writeErrors as { index: number; code: number }[]) : undefined;
+      if (!list) {
+        if (docs.length === 1 && isDuplicateKey(error)) return [false];
+        throw error;
+      }
+      for (const e of list) {
+        if (e.code !== 11000) throw error;
+        created[e.index] = false;
+      }
+    }
+    return created;
   }
 
   /**
-   * Takes the most overdue pending delivery for `leaseMs`. FerretDB 1.24 does not make a
-   * conditional update or findAndModify atomic (measured: several racers "win"), so the claim is
-   * an insert on a unique key — the delivery id plus the due time it was read with — which
-   * exactly one claimant wins, in this process or another replica; the winner then moves the due
-   * time to the end of its lease. A crashed owner's delivery becomes due again with a new due
-   * time, hence a new key (and an owner that died between the two writes leaves an expired
-   * lease, which makes the next claimant give the delivery a fresh due time). `busy` holds ids this process is already working on.
+   * Pending deliveries whose due time (a retry's, or an expired lease's) has passed, most
+   * overdue first, at most `limit`: one indexed range query for the whole batch.
    */
-  async claimDue(owner: string, leaseMs: number, busy: Set<string>, now = new Date()): Promise<DeliveryDoc | null> {
-    const candidates = await this.deliveries
-      .find({ status: 'pending', next_attempt_at: { $lte: now } }, { sort: { next_attempt_at: 1 }, limit: 64 })
+  async fetchDue(limit: number, now = new Date()): Promise<DeliveryDoc[]> {
+    return this.deliveries
+      .find({ status: 'pending', next_attempt_at: { $lte: now } }, { sort: { next_attempt_at: 1 }, limit })
       .toArray();
-    for (const c of candidates) {
-      if (busy.has(c._id)) continue;
-      busy.add(c._id);
-      try {
-        const leaseEnd = new Date(Date.now() + leaseMs);
-        const key = `${c._id}@${c.next_attempt_at.getTime()}`;
-        const won = await insertUnique(this.leases, {
-          _id: key,
-          owner,
-          until: leaseEnd,
-          expiresAt: new Date(Date.now() + 86_400_000),
-        });
-        if (!won) {
-          busy.delete(c._id);
-          // Its owner died between taking the lease and moving the due time: give it a new one.
-          const lease = await this.leases.findOne({ _id: key });
-          if (lease && lease.until.getTime() < Date.now()) {
-            await this.deliveries.updateOne(
-              { _id: c._id, status: 'pending', next_attempt_at: c.next_attempt_at },
-              { $set: { next_attempt_at: new Date() } },
-            );
-          }
-          continue;
-        }
-        await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
-        return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
-      } catch (error) {
-        busy.delete(c._id);
-        throw error;
+  }
+
+  /**
+   * Takes a due delivery for `leaseMs`. FerretDB 1.24 does not make a conditional update or
+   * findAndModify atomic (measured: several racers "win"), so the claim is an insert on a unique
+   * key — the delivery id plus the due time it was read with — which exactly one claimant wins,
+   * in this process or another replica; the winner then moves the due time to the end of its
+   * lease. A crashed owner's delivery becomes due again with a new due time, hence a new key
+   * (and an owner that died between the two writes leaves an expired lease, which makes the
+   * next claimant give the delivery a fresh due time). Returns the leased doc, or null.
+   */
+  async takeLease(c: DeliveryDoc, owner: string, leaseMs: number): Promise<DeliveryDoc | null> {
+    const leaseEnd = new Date(Date.now() + leaseMs);
+    const key = `${c._id}@${c.next_attempt_at.getTime()}`;
+    const won = await insertUnique(this.leases, {
+      _id: key,
+      owner,
+      until: leaseEnd,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    if (!won) {
+      // Its owner died between taking the lease and moving the due time: give it a new one.
+      const lease = await this.leases.findOne({ _id: key });
+      if (lease && lease.until.getTime() < Date.now()) {
+        await this.deliveries.updateOne(
+          { _id: c._id, status: 'pending', next_attempt_at: c.next_attempt_at },
+          { $set: { next_attempt_at: new Date() } },
+        );
       }
+      return null;
     }
-    return null;
+    await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
+    return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
   }
 
   /** updateOne with upsert that survives a concurrent insert of the same _id (FerretDB). */
@@ -171,14 +187,6 @@ export class DeliveryStore implements OnModuleInit {
       const { $setOnInsert: _ignored, ...rest } = update;
       await this.endpoints.updateOne({ _id: id }, rest);
     }
-  }
-
-  async nextDueAt(): Promise<Date | undefined> {
-    const next = await this.deliveries.findOne(
-      { status: 'pending' },
-      { sort: { next_attempt_at: 1 }, projection: { next_attempt_at: 1 } },
-    );
-    return next?.next_attempt_at;
   }
 
   /** Moves dead deliveries back to pending (replay); returns how many. */

@@ -10,6 +10,7 @@ import { SmtpFailure, sendEmail } from '../channels/email.sender';
 import { HttpSender, ssrfRefusal } from '../http/http-sender';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../notifier.config';
 import { ReceiverRegistry } from '../receiver.registry';
+import { AttemptLog } from './attempt-log';
 import { type DeliveryDoc, DeliveryStore } from './delivery.store';
 import { EndpointStates } from './endpoint-states';
 import { type Prepared, prepareRequest } from './prepare-request';
@@ -49,6 +50,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
   private readonly breakers = new Map<string, CircuitBreaker<[Prepared], AttemptResult>>();
   private readonly slots = new Map<string, number>();
   readonly http: HttpSender;
+  private readonly log: AttemptLog;
 
   constructor(
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
@@ -59,6 +61,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     private readonly audit: AuditLog,
     private readonly endpoints: EndpointStates,
   ) {
+    this.log = new AttemptLog(store, producer, this.logger);
     this.http = new HttpSender({ timeoutMs: config.httpTimeoutMs, baseAllow: config.ssrfAllow });
     registry.onReceiverChanged = (id) => {
       for (const key of [...this.breakers.keys()]) if (key.startsWith(`${id}/`)) this.breakers.delete(key);
@@ -66,7 +69,13 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     };
   }
 
+  /** Writes the attempts still lingering in the batched delivery log. */
+  async flushLog(): Promise<void> {
+    await this.log.flush();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.log.flush();
     for (const b of this.breakers.values()) b.shutdown();
     await this.http.close();
   }
@@ -270,18 +279,6 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       ...(error ? { error: error.slice(0, 2048) } : {}),
       timestamp: now.getTime(),
     };
-    await Promise.all([
-      this.store.attempts
-        .insertOne({
-          _id: record.id,
-          delivery_id: doc._id,
-          ...record,
-          expiresAt: new Date(now.getTime() + 30 * 24 * 3_600_000),
-        })
-        .catch((e: unknown) => this.logger.warn(`attempt log not stored: ${(e as Error).message}`)),
-      this.producer
-        .publish('deliveries', doc.notification_id, record, { id: record.id, subject: doc._id })
-        .catch((e: unknown) => this.logger.warn(`attempt not published: ${(e as Error).message}`)),
-    ]);
+    this.log.add(doc._id, record);
   }
 }
