@@ -17,7 +17,7 @@ const CLAIM_BATCH = 64;
  * instance by the insert that stored them (`submit`), into an in-process queue that
  * NOTIFIER_WORKERS workers drain — no claim query on the hot path. One claim loop per process
  * fetches what is due in MongoDB (retries, replays, rate-slot releases, and the leases of a
- * crashed instance once they expire) with one range query per batch, leases each with a unique
+ * crashed instance once they expire) with one query per batch, leases each with a unique
  * insert, and queues it. A queued delivery whose lease has mostly run out is dropped rather
  * than sent: it is due again for any instance's claim loop, so no two instances send it at once.
  */
@@ -34,6 +34,9 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
   private idleWorkers: (() => void)[] = [];
   /** Deliveries this process holds (queued or sending); claims skip them. */
   private readonly busy = new Set<string>();
+  /** The earliest due time this process left in MongoDB and has not claimed yet. */
+  private knownDue: number | undefined;
+  private woken = true;
 
   constructor(
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
@@ -87,9 +90,18 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
 
   /** Deliveries became due in MongoDB (replay): the claim loop looks now. */
   wake(): void {
+    this.woken = true;
     const current = this.wakeUp;
     this.wakeUp = new AbortController();
     current.abort();
+  }
+
+  /** This process left a delivery due at `at` (a retry, a release): the claim loop looks then. */
+  private dueAt(at: Date): void {
+    const t = at.getTime();
+    if (this.knownDue !== undefined && this.knownDue <= t) return;
+    this.knownDue = t;
+    if (t - Date.now() < this.config.pollIntervalMs) this.wake();
   }
 
   private async worker(): Promise<void> {
@@ -103,14 +115,17 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
       // Send only with at least half the lease left; otherwise another claimant may take it.
       if (doc.next_attempt_at.getTime() - Date.now() < this.config.leaseMs / 2 || !this.sender) {
         this.busy.delete(doc._id);
+        this.dueAt(doc.next_attempt_at);
         continue;
       }
       this.active++;
       inFlight.set(this.active);
       try {
-        await this.sender.run(doc);
+        const next = await this.sender.run(doc);
+        if (next) this.dueAt(next);
       } catch (error) {
         this.logger.error(`delivery ${doc._id}: ${(error as Error).message}`);
+        this.dueAt(doc.next_attempt_at);
       } finally {
         this.busy.delete(doc._id);
         this.active--;
@@ -119,14 +134,29 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
     }
   }
 
+  /**
+   * The claim query scans (FerretDB 1.24 pushes neither the range nor the sort down), so it
+   * runs only when something is known to be due: a retry or release this process scheduled
+   * (checked every poll interval), a replay (`wake`), and every quarter lease for what other
+   * instances left behind (their retries, or their leases after a crash).
+   */
   private async claimer(): Promise<void> {
+    const sweepEvery = Math.max(this.config.pollIntervalMs, this.config.leaseMs / 4);
+    let lastScan = 0;
+    let more = true;
     while (!this.stopping.signal.aborted) {
       const signal = this.wakeUp.signal;
-      let full = false;
-      try {
-        if (this.queue.length < this.config.workers) {
+      const now = Date.now();
+      const wanted =
+        more || (this.knownDue !== undefined && this.knownDue <= now) || now - lastScan >= sweepEvery || this.woken;
+      if (wanted && this.queue.length < this.config.workers) {
+        this.woken = false;
+        if (this.knownDue !== undefined && this.knownDue <= now) this.knownDue = undefined;
+        lastScan = now;
+        more = false;
+        try {
           const due = (await this.store.fetchDue(CLAIM_BATCH)).filter((d) => !this.busy.has(d._id));
-          full = due.length >= CLAIM_BATCH / 2;
+          more = due.length >= CLAIM_BATCH / 2;
           for (const d of due) this.busy.add(d._id);
           const leased = await Promise.all(
             due.map((d) =>
@@ -141,13 +171,13 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
             this.busy.delete(d._id);
             if (doc) this.submit([doc]);
           });
+        } catch (error) {
+          if (this.stopping.signal.aborted) break;
+          this.logger.error(`claim loop: ${(error as Error).message}`);
         }
-      } catch (error) {
-        if (this.stopping.signal.aborted) break;
-        this.logger.error(`claim loop: ${(error as Error).message}`);
+        if (more) continue;
       }
-      if (!full) await sleep(this.config.pollIntervalMs, signal);
-      else if (this.queue.length >= this.config.workers) await sleep(Math.min(50, this.config.pollIntervalMs), signal);
+      await sleep(this.config.pollIntervalMs, signal);
     }
   }
 }

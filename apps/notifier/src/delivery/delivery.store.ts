@@ -73,10 +73,58 @@ export interface EndpointDoc {
   disabled_at?: Date;
 }
 
+interface Settle {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /** Collections of the notifier (no other service reads them, DESIGN.md §4). */
 @Injectable()
 export class DeliveryStore implements OnModuleInit {
+  private outcomes: { id: string; set: Partial<DeliveryDoc>; onlyPending: boolean; done: Settle }[] = [];
+  private writingOutcomes = false;
+  private inserts: { docs: DeliveryDoc[]; resolve: (created: boolean[]) => void; reject: (error: Error) => void }[] =
+    [];
+  private writingInserts = false;
+
   constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  /**
+   * Sets fields of one delivery (an attempt's outcome, a release). Writes are group-committed:
+   * those arriving while a bulk write is in flight go together in the next one, which costs
+   * FerretDB far less than as many single updates racing for its one writer. Resolves once
+   * this delivery's update is stored.
+   */
+  setDelivery(id: string, set: Partial<DeliveryDoc>, onlyPending = false): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.outcomes.push({ id, set, onlyPending, done: { resolve, reject } });
+      if (!this.writingOutcomes) {
+        this.writingOutcomes = true;
+        setImmediate(() => void this.writeOutcomes());
+      }
+    });
+  }
+
+  private async writeOutcomes(): Promise<void> {
+    while (this.outcomes.length > 0) {
+      const batch = this.outcomes.splice(0, 500);
+      try {
+        await this.deliveries.bulkWrite(
+          batch.map((o) => ({
+            updateOne: {
+              filter: o.onlyPending ? { _id: o.id, status: 'pending' as const } : { _id: o.id },
+              update: { $set: o.set },
+            },
+          })),
+          { ordered: false },
+        );
+        for (const o of batch) o.done.resolve();
+      } catch (error) {
+        for (const o of batch) o.done.reject(error as Error);
+      }
+    }
+    this.writingOutcomes = false;
+  }
 
   get deliveries(): Collection<DeliveryDoc> {
     return this.db().collection<DeliveryDoc>('notifier_deliveries');
@@ -111,28 +159,49 @@ export class DeliveryStore implements OnModuleInit {
   }
 
   /**
-   * Inserts new deliveries in one round trip (unordered, so a redelivered record's existing
-   * dedup keys do not stop the others); returns, per doc, whether this call created it — the
-   * unique _id decides, the only write FerretDB 1.24 makes exclusive.
+   * Inserts new deliveries; resolves, per doc, whether this call created it — the unique _id
+   * decides, the only write FerretDB 1.24 makes exclusive. Group-committed like `setDelivery`:
+   * the records of all partitions being consumed at once go in one unordered insertMany (a
+   * redelivered record's existing keys do not stop the others).
    */
-  async insertNew(docs: DeliveryDoc[]): Promise<boolean[]> {
-    if (docs.length === 0) return [];
-    const created = docs.map(() => true);
-    try {
-      await this.deliveries.insertMany(docs, { ordered: false });
-    } catch (error) {
-      const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-      const list = Array.isArray(writeErrors) ? (writeErrors as { index: number; code: number }[]) : undefined;
-      if (!list) {
-        if (docs.length === 1 && isDuplicateKey(error)) return [false];
-        throw error;
+  insertNew(docs: DeliveryDoc[]): Promise<boolean[]> {
+    if (docs.length === 0) return Promise.resolve([]);
+    return new Promise<boolean[]>((resolve, reject) => {
+      this.inserts.push({ docs, resolve, reject });
+      if (!this.writingInserts) {
+        this.writingInserts = true;
+        setImmediate(() => void this.writeInserts());
       }
-      for (const e of list) {
-        if (e.code !== 11000) throw error;
-        created[e.index] = false;
+    });
+  }
+
+  private async writeInserts(): Promise<void> {
+    while (this.inserts.length > 0) {
+      const batch = this.inserts.splice(0, 100);
+      const docs = batch.flatMap((b) => b.docs);
+      const created = docs.map(() => true);
+      let failure: unknown;
+      try {
+        await this.deliveries.insertMany(docs, { ordered: false });
+      } catch (error) {
+        const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+        const list = Array.isArray(writeErrors) ? (writeErrors as { index: number; code: number }[]) : undefined;
+        if (list && list.every((e) => e.code === 11000)) {
+          for (const e of list) created[e.index] = false;
+        } else if (!list && docs.length === 1 && isDuplicateKey(error)) {
+          created[0] = false;
+        } else {
+          failure = error;
+        }
+      }
+      let at = 0;
+      for (const b of batch) {
+        if (failure) b.reject(failure as Error);
+        else b.resolve(created.slice(at, at + b.docs.length));
+        at += b.docs.length;
       }
     }
-    return created;
+    this.writingInserts = false;
   }
 
   /**

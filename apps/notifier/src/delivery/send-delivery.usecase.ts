@@ -80,7 +80,8 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     await this.http.close();
   }
 
-  async run(doc: DeliveryDoc): Promise<void> {
+  /** One attempt; resolves with the delivery's next due time when it stays pending. */
+  async run(doc: DeliveryDoc): Promise<Date | undefined> {
     const now = new Date();
     let prepared: Prepared;
     try {
@@ -91,18 +92,15 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       });
     } catch (error) {
       const c = classifyError(error);
-      await this.finish(doc, undefined, { verdict: { kind: 'rejected', reason: `${c.code}: ${c.message}` } });
-      return;
+      return this.finish(doc, undefined, { verdict: { kind: 'rejected', reason: `${c.code}: ${c.message}` } });
     }
     if (await this.endpoints.isDisabled(prepared.endpoint)) {
-      await this.finish(doc, prepared, { verdict: { kind: 'rejected', reason: 'endpoint_disabled' } });
-      return;
+      return this.finish(doc, prepared, { verdict: { kind: 'rejected', reason: 'endpoint_disabled' } });
     }
     if (prepared.minIntervalMs > 0) {
       const slot = this.slots.get(prepared.endpoint) ?? 0;
       if (slot > now.getTime()) {
-        await this.release(doc, new Date(slot));
-        return;
+        return this.release(doc, new Date(slot));
       }
       this.slots.set(prepared.endpoint, now.getTime() + prepared.minIntervalMs);
     }
@@ -114,15 +112,14 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       if (error instanceof CountedFailure) result = error.result;
       else if ((error as { code?: string }).code === 'EOPENBREAKER') {
         // Not an attempt: the endpoint is known to be failing; try again when the breaker half-opens.
-        await this.release(doc, new Date(Date.now() + Math.max(100, this.config.breakerResetMs / 2)));
-        return;
+        return this.release(doc, new Date(Date.now() + Math.max(100, this.config.breakerResetMs / 2)));
       } else result = { verdict: { kind: 'retry', reason: (error as Error).message } };
     }
     if (prepared.minIntervalMs > 0) {
       // The gap counts from the end of this send, so messages arrive at most once per interval.
       this.slots.set(prepared.endpoint, Date.now() + prepared.minIntervalMs);
     }
-    await this.finish(doc, prepared, result);
+    return this.finish(doc, prepared, result);
   }
 
   private breaker(endpoint: string): CircuitBreaker<[Prepared], AttemptResult> {
@@ -194,11 +191,9 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
   }
 
   /** Back to pending at `at` without counting an attempt (rate slot, open breaker). */
-  private async release(doc: DeliveryDoc, at: Date): Promise<void> {
-    await this.store.deliveries.updateOne(
-      { _id: doc._id, status: 'pending' },
-      { $set: { next_attempt_at: at, lease_owner: null, updated_at: new Date() } },
-    );
+  private async release(doc: DeliveryDoc, at: Date): Promise<Date> {
+    await this.store.setDelivery(doc._id, { next_attempt_at: at, lease_owner: null, updated_at: new Date() }, true);
+    return at;
   }
 
   private schedule(doc: DeliveryDoc): readonly number[] {
@@ -206,7 +201,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     return this.registry.receiver(doc.receiver)?.spec.retry_schedule_ms ?? this.config.retryScheduleMs;
   }
 
-  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult): Promise<void> {
+  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult): Promise<Date | undefined> {
     const now = new Date();
     const attempt = doc.attempts + 1;
     const v = result.verdict;
@@ -261,7 +256,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       }
     }
     if (error) set.last_error = error.slice(0, 2048);
-    await this.store.deliveries.updateOne({ _id: doc._id }, { $set: set });
+    await this.store.setDelivery(doc._id, set);
     attemptsTotal.inc({ channel: doc.channel, outcome });
     if (outcome !== 'delivered') {
       this.logger.warn(`delivery ${doc._id} attempt ${attempt}: ${outcome}${error ? ` (${error})` : ''}`);
@@ -280,5 +275,6 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       timestamp: now.getTime(),
     };
     this.log.add(doc._id, record);
+    return set.status === undefined ? set.next_attempt_at : undefined;
   }
 }
