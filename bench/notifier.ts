@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const pool = new Pool(sinkUrl, { connections: 32 });
   try {
     service = await startService(
-      notifierService(ctx.serviceEnv({ LOG_LEVEL: 'error', NOTIFIER_POLL_INTERVAL_MS: '100', NOTIFIER_WORKERS: '8' })),
+      notifierService(ctx.serviceEnv({ LOG_LEVEL: 'error', NOTIFIER_POLL_INTERVAL_MS: '100', NOTIFIER_WORKERS: '32' })),
     );
 
     const raw = async (tag: string): Promise<number> => {

@@ -73,10 +73,58 @@ export interface EndpointDoc {
   disabled_at?: Date;
 }
 
+interface Settle {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /** Collections of the notifier (no other service reads them, DESIGN.md §4). */
 @Injectable()
 export class DeliveryStore implements OnModuleInit {
+  private outcomes: { id: string; set: Partial<DeliveryDoc>; onlyPending: boolean; done: Settle }[] = [];
+  private writingOutcomes = false;
+  private inserts: { docs: DeliveryDoc[]; resolve: (created: boolean[]) => void; reject: (error: Error) => void }[] =
+    [];
+  private writingInserts = false;
+
   constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  /**
+   * Sets fields of one delivery (an attempt's outcome, a release). Writes are group-committed:
+   * those arriving while a bulk write is in flight go together in the next one, which costs
+   * FerretDB far less than as many single updates racing for its one writer. Resolves once
+   * this delivery's update is stored.
+   */
+  setDelivery(id: string, set: Partial<DeliveryDoc>, onlyPending = false): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.outcomes.push({ id, set, onlyPending, done: { resolve, reject } });
+      if (!this.writingOutcomes) {
+        this.writingOutcomes = true;
+        setImmediate(() => void this.writeOutcomes());
+      }
+    });
+  }
+
+  private async writeOutcomes(): Promise<void> {
+    while (this.outcomes.length > 0) {
+      const batch = this.outcomes.splice(0, 500);
+      try {
+        await this.deliveries.bulkWrite(
+          batch.map((o) => ({
+            updateOne: {
+              filter: o.onlyPending ? { _id: o.id, status: 'pending' as const } : { _id: o.id },
+              update: { $set: o.set },
+            },
+          })),
+          { ordered: false },
+        );
+        for (const o of batch) o.done.resolve();
+      } catch (error) {
+        for (const o of batch) o.done.reject(error as Error);
+      }
+    }
+    this.writingOutcomes = false;
+  }
 
   get deliveries(): Collection<DeliveryDoc> {
     return this.db().collection<DeliveryDoc>('notifier_deliveries');
@@ -110,56 +158,93 @@ export class DeliveryStore implements OnModuleInit {
     ]);
   }
 
-  /** Inserts unless the dedup key exists; true when this call created it (the unique _id decides). */
-  async insertIfAbsent(doc: DeliveryDoc): Promise<boolean> {
-    return insertUnique(this.deliveries, doc);
+  /**
+   * Inserts new deliveries; resolves, per doc, whether this call created it — the unique _id
+   * decides, the only write FerretDB 1.24 makes exclusive. Group-committed like `setDelivery`:
+   * the records of all partitions being consumed at once go in one unordered insertMany (a
+   * redelivered record's existing keys do not stop the others).
+   */
+  insertNew(docs: DeliveryDoc[]): Promise<boolean[]> {
+    if (docs.length === 0) return Promise.resolve([]);
+    return new Promise<boolean[]>((resolve, reject) => {
+      this.inserts.push({ docs, resolve, reject });
+      if (!this.writingInserts) {
+        this.writingInserts = true;
+        setImmediate(() => void this.writeInserts());
+      }
+    });
+  }
+
+  private async writeInserts(): Promise<void> {
+    while (this.inserts.length > 0) {
+      const batch = this.inserts.splice(0, 100);
+      const docs = batch.flatMap((b) => b.docs);
+      const created = docs.map(() => true);
+      let failure: unknown;
+      try {
+        await this.deliveries.insertMany(docs, { ordered: false });
+      } catch (error) {
+        const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+        const list = Array.isArray(writeErrors) ? (writeErrors as { index: number; code: number }[]) : undefined;
+        if (list && list.every((e) => e.code === 11000)) {
+          for (const e of list) created[e.index] = false;
+        } else if (!list && docs.length === 1 && isDuplicateKey(error)) {
+          created[0] = false;
+        } else {
+          failure = error;
+        }
+      }
+      let at = 0;
+      for (const b of batch) {
+        if (failure) b.reject(failure as Error);
+        else b.resolve(created.slice(at, at + b.docs.length));
+        at += b.docs.length;
+      }
+    }
+    this.writingInserts = false;
   }
 
   /**
-   * Takes the most overdue pending delivery for `leaseMs`. FerretDB 1.24 does not make a
-   * conditional update or findAndModify atomic (measured: several racers "win"), so the claim is
-   * an insert on a unique key — the delivery id plus the due time it was read with — which
-   * exactly one claimant wins, in this process or another replica; the winner then moves the due
-   * time to the end of its lease. A crashed owner's delivery becomes due again with a new due
-   * time, hence a new key (and an owner that died between the two writes leaves an expired
-   * lease, which makes the next claimant give the delivery a fresh due time). `busy` holds ids this process is already working on.
+   * Pending deliveries whose due time (a retry's, or an expired lease's) has passed, most
+   * overdue first, at most `limit`: one indexed range query for the whole batch.
    */
-  async claimDue(owner: string, leaseMs: number, busy: Set<string>, now = new Date()): Promise<DeliveryDoc | null> {
-    const candidates = await this.deliveries
-      .find({ status: 'pending', next_attempt_at: { $lte: now } }, { sort: { next_attempt_at: 1 }, limit: 64 })
+  async fetchDue(limit: number, now = new Date()): Promise<DeliveryDoc[]> {
+    return this.deliveries
+      .find({ status: 'pending', next_attempt_at: { $lte: now } }, { sort: { next_attempt_at: 1 }, limit })
       .toArray();
-    for (const c of candidates) {
-      if (busy.has(c._id)) continue;
-      busy.add(c._id);
-      try {
-        const leaseEnd = new Date(Date.now() + leaseMs);
-        const key = `${c._id}@${c.next_attempt_at.getTime()}`;
-        const won = await insertUnique(this.leases, {
-          _id: key,
-          owner,
-          until: leaseEnd,
-          expiresAt: new Date(Date.now() + 86_400_000),
-        });
-        if (!won) {
-          busy.delete(c._id);
-          // Its owner died between taking the lease and moving the due time: give it a new one.
-          const lease = await this.leases.findOne({ _id: key });
-          if (lease && lease.until.getTime() < Date.now()) {
-            await this.deliveries.updateOne(
-              { _id: c._id, status: 'pending', next_attempt_at: c.next_attempt_at },
-              { $set: { next_attempt_at: new Date() } },
-            );
-          }
-          continue;
-        }
-        await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
-        return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
-      } catch (error) {
-        busy.delete(c._id);
-        throw error;
+  }
+
+  /**
+   * Takes a due delivery for `leaseMs`. FerretDB 1.24 does not make a conditional update or
+   * findAndModify atomic (measured: several racers "win"), so the claim is an insert on a unique
+   * key — the delivery id plus the due time it was read with — which exactly one claimant wins,
+   * in this process or another replica; the winner then moves the due time to the end of its
+   * lease. A crashed owner's delivery becomes due again with a new due time, hence a new key
+   * (and an owner that died between the two writes leaves an expired lease, which makes the
+   * next claimant give the delivery a fresh due time). Returns the leased doc, or null.
+   */
+  async takeLease(c: DeliveryDoc, owner: string, leaseMs: number): Promise<DeliveryDoc | null> {
+    const leaseEnd = new Date(Date.now() + leaseMs);
+    const key = `${c._id}@${c.next_attempt_at.getTime()}`;
+    const won = await insertUnique(this.leases, {
+      _id: key,
+      owner,
+      until: leaseEnd,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    if (!won) {
+      // Its owner died between taking the lease and moving the due time: give it a new one.
+      const lease = await this.leases.findOne({ _id: key });
+      if (lease && lease.until.getTime() < Date.now()) {
+        await this.deliveries.updateOne(
+          { _id: c._id, status: 'pending', next_attempt_at: c.next_attempt_at },
+          { $set: { next_attempt_at: new Date() } },
+        );
       }
+      return null;
     }
-    return null;
+    await this.deliveries.updateOne({ _id: c._id }, { $set: { next_attempt_at: leaseEnd, lease_owner: owner } });
+    return { ...c, next_attempt_at: leaseEnd, lease_owner: owner };
   }
 
   /** updateOne with upsert that survives a concurrent insert of the same _id (FerretDB). */
@@ -171,14 +256,6 @@ export class DeliveryStore implements OnModuleInit {
       const { $setOnInsert: _ignored, ...rest } = update;
       await this.endpoints.updateOne({ _id: id }, rest);
     }
-  }
-
-  async nextDueAt(): Promise<Date | undefined> {
-    const next = await this.deliveries.findOne(
-      { status: 'pending' },
-      { sort: { next_attempt_at: 1 }, projection: { next_attempt_at: 1 } },
-    );
-    return next?.next_attempt_at;
   }
 
   /** Moves dead deliveries back to pending (replay); returns how many. */

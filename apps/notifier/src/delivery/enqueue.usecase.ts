@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AlertDto, NotificationRequestDto } from '@airis/contracts';
 import { counter } from '@airis/observability';
 import { AppError } from '@airis/resilience';
 import { DEFAULT_PAGED_SEVERITIES } from '../channels/pagerduty.render';
 import { subscriptionMatches } from '../channels/subscription';
+import { NOTIFIER_CONFIG, type NotifierConfig } from '../notifier.config';
 import { ReceiverRegistry } from '../receiver.registry';
 import { type DeliveryChannel, type DeliveryDoc, DeliveryStore } from './delivery.store';
 import { DeliveryDispatcher } from './delivery.dispatcher';
@@ -24,6 +25,7 @@ export class EnqueueUseCase {
     private readonly store: DeliveryStore,
     private readonly registry: ReceiverRegistry,
     private readonly dispatcher: DeliveryDispatcher,
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
   ) {}
 
   async notification(n: NotificationRequestDto, enqueuedAt: number): Promise<number> {
@@ -91,17 +93,31 @@ export class EnqueueUseCase {
     return this.store_(docs);
   }
 
+  /**
+   * One insert for the record's deliveries. When this instance has room they are stored
+   * already leased to it (due at the lease's end) and handed straight to its workers; a crash
+   * leaves them to any instance's claim loop once the lease expires. Without room they are
+   * stored due now and the claim loop takes them.
+   */
   private async store_(docs: DeliveryDoc[]): Promise<number> {
-    const created = await Promise.all(docs.map((d) => this.store.insertIfAbsent(d)));
-    let n = 0;
+    if (docs.length === 0) return 0;
+    const lease = this.dispatcher.acceptsFresh();
+    if (lease) {
+      const leaseEnd = new Date(Date.now() + this.config.leaseMs);
+      for (const d of docs) Object.assign(d, { next_attempt_at: leaseEnd, lease_owner: this.dispatcher.owner });
+    }
+    const created = await this.store.insertNew(docs);
+    const fresh: DeliveryDoc[] = [];
     docs.forEach((d, i) => {
       if (created[i]) {
-        n++;
+        fresh.push(d);
         accepted.inc({ channel: d.channel });
       } else duplicates.inc();
     });
-    // New deliveries are due now: wake the workers instead of waiting for the next poll.
-    if (n > 0) this.dispatcher.wake();
-    return n;
+    if (fresh.length > 0) {
+      if (lease) this.dispatcher.submit(fresh);
+      else this.dispatcher.wake();
+    }
+    return fresh.length;
   }
 }

@@ -10,6 +10,7 @@ import { SmtpFailure, sendEmail } from '../channels/email.sender';
 import { HttpSender, ssrfRefusal } from '../http/http-sender';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../notifier.config';
 import { ReceiverRegistry } from '../receiver.registry';
+import { AttemptLog } from './attempt-log';
 import { type DeliveryDoc, DeliveryStore } from './delivery.store';
 import { EndpointStates } from './endpoint-states';
 import { type Prepared, prepareRequest } from './prepare-request';
@@ -49,6 +50,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
   private readonly breakers = new Map<string, CircuitBreaker<[Prepared], AttemptResult>>();
   private readonly slots = new Map<string, number>();
   readonly http: HttpSender;
+  private readonly log: AttemptLog;
 
   constructor(
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
@@ -59,6 +61,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     private readonly audit: AuditLog,
     private readonly endpoints: EndpointStates,
   ) {
+    this.log = new AttemptLog(store, producer, this.logger);
     this.http = new HttpSender({ timeoutMs: config.httpTimeoutMs, baseAllow: config.ssrfAllow });
     registry.onReceiverChanged = (id) => {
       for (const key of [...this.breakers.keys()]) if (key.startsWith(`${id}/`)) this.breakers.delete(key);
@@ -66,12 +69,19 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     };
   }
 
+  /** Writes the attempts still lingering in the batched delivery log. */
+  async flushLog(): Promise<void> {
+    await this.log.flush();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.log.flush();
     for (const b of this.breakers.values()) b.shutdown();
     await this.http.close();
   }
 
-  async run(doc: DeliveryDoc): Promise<void> {
+  /** One attempt; resolves with the delivery's next due time when it stays pending. */
+  async run(doc: DeliveryDoc): Promise<Date | undefined> {
     const now = new Date();
     let prepared: Prepared;
     try {
@@ -82,18 +92,15 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       });
     } catch (error) {
       const c = classifyError(error);
-      await this.finish(doc, undefined, { verdict: { kind: 'rejected', reason: `${c.code}: ${c.message}` } });
-      return;
+      return this.finish(doc, undefined, { verdict: { kind: 'rejected', reason: `${c.code}: ${c.message}` } });
     }
     if (await this.endpoints.isDisabled(prepared.endpoint)) {
-      await this.finish(doc, prepared, { verdict: { kind: 'rejected', reason: 'endpoint_disabled' } });
-      return;
+      return this.finish(doc, prepared, { verdict: { kind: 'rejected', reason: 'endpoint_disabled' } });
     }
     if (prepared.minIntervalMs > 0) {
       const slot = this.slots.get(prepared.endpoint) ?? 0;
       if (slot > now.getTime()) {
-        await this.release(doc, new Date(slot));
-        return;
+        return this.release(doc, new Date(slot));
       }
       this.slots.set(prepared.endpoint, now.getTime() + prepared.minIntervalMs);
     }
@@ -105,15 +112,14 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       if (error instanceof CountedFailure) result = error.result;
       else if ((error as { code?: string }).code === 'EOPENBREAKER') {
         // Not an attempt: the endpoint is known to be failing; try again when the breaker half-opens.
-        await this.release(doc, new Date(Date.now() + Math.max(100, this.config.breakerResetMs / 2)));
-        return;
+        return this.release(doc, new Date(Date.now() + Math.max(100, this.config.breakerResetMs / 2)));
       } else result = { verdict: { kind: 'retry', reason: (error as Error).message } };
     }
     if (prepared.minIntervalMs > 0) {
       // The gap counts from the end of this send, so messages arrive at most once per interval.
       this.slots.set(prepared.endpoint, Date.now() + prepared.minIntervalMs);
     }
-    await this.finish(doc, prepared, result);
+    return this.finish(doc, prepared, result);
   }
 
   private breaker(endpoint: string): CircuitBreaker<[Prepared], AttemptResult> {
@@ -185,11 +191,9 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
   }
 
   /** Back to pending at `at` without counting an attempt (rate slot, open breaker). */
-  private async release(doc: DeliveryDoc, at: Date): Promise<void> {
-    await this.store.deliveries.updateOne(
-      { _id: doc._id, status: 'pending' },
-      { $set: { next_attempt_at: at, lease_owner: null, updated_at: new Date() } },
-    );
+  private async release(doc: DeliveryDoc, at: Date): Promise<Date> {
+    await this.store.setDelivery(doc._id, { next_attempt_at: at, lease_owner: null, updated_at: new Date() }, true);
+    return at;
   }
 
   private schedule(doc: DeliveryDoc): readonly number[] {
@@ -197,7 +201,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     return this.registry.receiver(doc.receiver)?.spec.retry_schedule_ms ?? this.config.retryScheduleMs;
   }
 
-  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult): Promise<void> {
+  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult): Promise<Date | undefined> {
     const now = new Date();
     const attempt = doc.attempts + 1;
     const v = result.verdict;
@@ -252,7 +256,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       }
     }
     if (error) set.last_error = error.slice(0, 2048);
-    await this.store.deliveries.updateOne({ _id: doc._id }, { $set: set });
+    await this.store.setDelivery(doc._id, set);
     attemptsTotal.inc({ channel: doc.channel, outcome });
     if (outcome !== 'delivered') {
       this.logger.warn(`delivery ${doc._id} attempt ${attempt}: ${outcome}${error ? ` (${error})` : ''}`);
@@ -270,18 +274,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       ...(error ? { error: error.slice(0, 2048) } : {}),
       timestamp: now.getTime(),
     };
-    await Promise.all([
-      this.store.attempts
-        .insertOne({
-          _id: record.id,
-          delivery_id: doc._id,
-          ...record,
-          expiresAt: new Date(now.getTime() + 30 * 24 * 3_600_000),
-        })
-        .catch((e: unknown) => this.logger.warn(`attempt log not stored: ${(e as Error).message}`)),
-      this.producer
-        .publish('deliveries', doc.notification_id, record, { id: record.id, subject: doc._id })
-        .catch((e: unknown) => this.logger.warn(`attempt not published: ${(e as Error).message}`)),
-    ]);
+    this.log.add(doc._id, record);
+    return set.status === undefined ? set.next_attempt_at : undefined;
   }
 }
