@@ -112,7 +112,8 @@ describe('every app starts, connects, reports ready and stops gracefully', () =>
     const codes = await Promise.all(running.map((r) => r.exit));
     expect(codes).toEqual(running.map(() => 0));
     for (const r of running) {
-      const log = r.output.join('');
+      // Prefixed with the app's name, so a failure says which app it was.
+      const log = `${r.name}: ${r.output.join('')}`;
       expect(log).toMatch(/SIGTERM received, shutting down/);
       expect(log).toMatch(/producer disconnected/);
     }

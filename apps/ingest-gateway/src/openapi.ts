@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import { IngestOpenApiModule } from './ingest/ingest-openapi.controller';
 
 function documentConfig(): Omit<OpenAPIObject, 'paths'> {
@@ -38,6 +39,8 @@ export async function buildOpenApi(app: NestFastifyApplication): Promise<OpenAPI
     };
   } finally {
     await docsApp.close();
+    // `logger: false` above replaces Nest's process-wide logger: give the service its own back.
+    app.useLogger(app.get(Logger));
   }
 }
 
