@@ -17,7 +17,6 @@ import { type RunningService, startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
-import { configTopicReady, createTopicsRetrying } from '../apps/notifier/src/testing/topics';
 
 const ROUNDS = 3;
 const BATCH = 100;
@@ -89,8 +88,7 @@ async function main(): Promise<void> {
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
   const ctx = createTestContext('bench-b4');
-  await createTopicsRetrying(ctx);
-  await configTopicReady(ctx);
+  await ctx.createTopics();
   await ctx.produce('config', [
     {
       key: 'receiver/bench',

@@ -9,7 +9,6 @@ import { type TestContext, type TopicCollector, createTestContext, pollUntil } f
 import type { JsonServer } from './connectors/shared/json-server';
 import { sampleMlflowState, startFakeMlflow } from './connectors/mlflow/mlflow.test-server';
 import { mlopsService } from './service';
-import { retrySetup, waitForTopicLeaders } from './testing/topics-led';
 
 /*
  * Two connector-mlops replicas (two members of the service's consumer group) share 10 MLflow
@@ -50,8 +49,7 @@ describe('sharding integrations over two replicas', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('mlops-sharding');
-    await retrySetup(() => ctx.createTopics());
-    await waitForTopicLeaders(ctx.kafka, ctx.topics);
+    await ctx.createTopics();
     mlflow = await startFakeMlflow(sampleMlflowState());
     health = await ctx.collect('health');
     events = await ctx.collect('events');

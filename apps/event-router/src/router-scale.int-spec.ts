@@ -11,39 +11,6 @@ import {
 import { PartitionOwnership } from './ingest/partition-ownership.service';
 import { routerService } from './service';
 
-/**
- * Creates the namespace's topics and waits until the broker serves all of them. The shared
- * broker sometimes answers for a fresh topic before it hosts it ("does not host this
- * topic-partition"); creating is idempotent, and metadata is polled until every partition has
- * a leader. For int-specs only.
- */
-async function createTopicsAndWait(ctx: TestContext): Promise<void> {
-  await pollUntil(
-    async () => {
-      await ctx.createTopics();
-      return true;
-    },
-    { timeoutMs: 60_000, intervalMs: 500, description: 'topics created' },
-  );
-  const admin = ctx.kafka.admin();
-  await admin.connect();
-  try {
-    const names = ctx.topics.all().map((t) => t.name);
-    await pollUntil(
-      async () => {
-        const { topics } = await admin.fetchTopicMetadata({ topics: names });
-        return (
-          topics.length === names.length &&
-          topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
-        );
-      },
-      { timeoutMs: 60_000, intervalMs: 500, description: 'every topic served by the broker' },
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /*
  * Two router instances in one consumer group, a rebalance when the second joins and another when
  * the first leaves: windows and alert state follow the partitions, and no alert fires, resolves
@@ -88,7 +55,7 @@ describe('event router, two instances and rebalances', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('router-scale');
-    await createTopicsAndWait(ctx);
+    await ctx.createTopics();
     alerts = await ctx.collect('alerts');
     notifications = await ctx.collect('notifications');
   });

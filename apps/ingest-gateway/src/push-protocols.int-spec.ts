@@ -9,7 +9,6 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
-import { topicsReady } from './testing/topics-ready';
 import { gatewayService } from './service';
 
 /*
@@ -39,7 +38,7 @@ function samples(source: string) {
 
 beforeAll(async () => {
   ctx = createTestContext('gateway-push');
-  await topicsReady(ctx);
+  await ctx.createTopics();
   gw = await startService(gatewayService(ctx.serviceEnv({ AIRIS_BOOTSTRAP_ADMIN_KEY: ADMIN })));
   metrics = await ctx.collect('metrics');
   const res = await fetch(`${gw.url}/api/v1/api-keys`, {

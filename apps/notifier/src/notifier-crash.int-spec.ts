@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { NotificationRequestDto } from '@airis/contracts';
 import { type TestContext, createTestContext, freePort, pollUntil } from '@airis/testing';
-import { configTopicReady, createTopicsRetrying } from './testing/topics';
 import { FakeProvider } from './testing/fake-provider';
 
 /*
@@ -70,8 +69,7 @@ describe('notifier killed mid-burst', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('notifier-crash');
-    await createTopicsRetrying(ctx);
-    await configTopicReady(ctx);
+    await ctx.createTopics();
     fake = await new FakeProvider().start();
     fake.route('/sink/', (req) => {
       if (!healthy) return { status: 503, headers: { 'retry-after': '0' } };

@@ -11,7 +11,6 @@ import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { notifierService } from './service';
 import { FakeProvider, pagerDutyHandler, slackHandler, teamsHandler } from './testing/fake-provider';
-import { configTopicReady, createTopicsRetrying } from './testing/topics';
 
 /*
  * The notifier end to end on the real broker and FerretDB, with local HTTP servers standing in
@@ -129,8 +128,7 @@ describe('notifier: channels, durability and the delivery log', () => {
       NOTIFIER_LEASE_MS: '5000',
     });
     // Topics exist (leaders elected) before the config store reads airis.config.v1's end offset.
-    await createTopicsRetrying(ctx);
-    await configTopicReady(ctx);
+    await ctx.createTopics();
     service = await startService(notifierService(env));
     box = service.app.get(SecretBox);
     config = service.app.get(ConfigStore);

@@ -25,7 +25,7 @@ export interface TestContext {
   kafka: Kafka;
   /** Environment for `startService` pointing at this file's topics and database. */
   serviceEnv(extra?: Record<string, string>): Record<string, string>;
-  /** Creates every registry topic (and DLQ) of this namespace. */
+  /** Creates every registry topic (and DLQ) of this namespace; resolves once all serve offsets. */
   createTopics(): Promise<void>;
   /**
    * Writes records as a plain external producer would (no envelope added; idempotent, acks=all).
@@ -103,7 +103,21 @@ export function createTestContext(label: string): TestContext {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await ensureTopics(admin, topics, 1);
+        // Creation is idempotent; on a broker busy with other suites it can fail for a moment.
+        await pollUntil(() => ensureTopics(admin, topics, 1).then(() => true), {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+          description: `topics of ${namespace} created`,
+        });
+        // A fresh topic may answer "not the leader" for a while; services read offsets at start
+        // (config store, consumers), so specs begin only once every topic serves them.
+        for (const { name } of topics.all()) {
+          await pollUntil(() => admin.fetchTopicOffsets(name).then(() => true), {
+            timeoutMs: 60_000,
+            intervalMs: 200,
+            description: `offsets of ${name}`,
+          });
+        }
       } finally {
         await admin.disconnect();
       }

@@ -7,7 +7,6 @@ import { ConnectorRuntime } from '@airis/connector-kit';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, pollUntil } from '@airis/testing';
 import { mlopsService } from '../service';
-import { retrySetup, waitForTopicLeaders } from '../testing/topics-led';
 import { type FakeOip, startFakeOip } from './kserve/kserve.test-server';
 import { type FakeKfp, sampleKfpRuns, startFakeKfp } from './kubeflow/kubeflow.test-server';
 import { type FakeTfServing, startFakeTfServing } from './tfserving/tfserving.test-server';
@@ -54,8 +53,7 @@ describe('connector-mlops with model servers and pipelines', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('mlops-servers');
-    await retrySetup(() => ctx.createTopics());
-    await waitForTopicLeaders(ctx.kafka, ctx.topics);
+    await ctx.createTopics();
     tokenDir = mkdtempSync(join(tmpdir(), 'airis-sa-'));
     writeFileSync(join(tokenDir, 'token'), 'sa-token-1\n');
     [tfs, tfsSecured, torch, oip, oipSlow, kfp] = await Promise.all([

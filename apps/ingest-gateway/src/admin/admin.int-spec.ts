@@ -3,7 +3,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, pollUntil } from '@airis/testing';
-import { topicsReady } from '../testing/topics-ready';
 import { gatewayService } from '../service';
 
 /*
@@ -31,7 +30,7 @@ async function call(url: string, method: string, body?: unknown, key = ADMIN) {
 
 beforeAll(async () => {
   ctx = createTestContext('gateway-admin');
-  await topicsReady(ctx);
+  await ctx.createTopics();
   const env = ctx.serviceEnv({ AIRIS_BOOTSTRAP_ADMIN_KEY: ADMIN, AIRIS_MASTER_KEY: MASTER_KEY });
   a = await startService(gatewayService(env));
   b = await startService(gatewayService(env));

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
-import { topicsReady } from '../testing/topics-ready';
 import { gatewayService } from '../service';
 import { CuttableNetwork } from '../testing/cuttable-network';
 
@@ -76,7 +75,7 @@ const env = (extra: Record<string, string> = {}): Record<string, string> =>
 
 beforeAll(async () => {
   ctx = createTestContext('gateway-ingest');
-  await topicsReady(ctx);
+  await ctx.createTopics();
   gw = await startService(gatewayService(env()));
   metrics = await ctx.collect('metrics');
   events = await ctx.collect('events');

@@ -6,7 +6,6 @@ import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
 import { mlopsService } from '../../service';
 import { type MlflowProcess, startMlflow } from '../../testing/mlflow-process';
-import { retrySetup, waitForTopicLeaders } from '../../testing/topics-led';
 
 /*
  * Acceptance: a real MLflow 3.x tracking server (SQLite backend, started here), the real broker
@@ -43,8 +42,7 @@ describe('connector-mlops against a real MLflow tracking server', () => {
 
   beforeAll(async () => {
     ctx = createTestContext('mlflow');
-    await retrySetup(() => ctx.createTopics());
-    await waitForTopicLeaders(ctx.kafka, ctx.topics);
+    await ctx.createTopics();
     mlflow = await startMlflow(await freePort());
     events = await ctx.collect('events');
     health = await ctx.collect('health');
