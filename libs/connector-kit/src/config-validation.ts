@@ -1,14 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { type ValidationError, validateSync } from 'class-validator';
+import { validateContract } from '@airis/contracts';
 import type { ValidationResult } from './connector';
-
-function flatten(errors: ValidationError[], prefix: string, out: string[]): void {
-  for (const e of errors) {
-    const path = prefix ? `${prefix}.${e.property}` : e.property;
-    for (const message of Object.values(e.constraints ?? {})) out.push(`${path}: ${message}`);
-    if (e.children?.length) flatten(e.children, path, out);
-  }
-}
 
 /**
  * Validates connector settings against a class-validator class (the `config.ts` of a connector
@@ -22,17 +13,15 @@ export function validateSettings<S extends object>(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, errors: ['settings: must be an object'] };
   }
-  const instance = plainToInstance(schema, { ...defaults, ...raw }, { enableImplicitConversion: false });
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-  });
-  if (errors.length === 0) return { ok: true, value: instance };
-  const out: string[] = [];
-  flatten(errors, 'settings', out);
-  return { ok: false, errors: out };
+  const result = validateContract(schema, { ...defaults, ...raw });
+  if (result.ok) return { ok: true, value: result.value };
+  return {
+    ok: false,
+    errors: result.errors.flatMap((e) => {
+      const path = e.field ? `settings${e.field.startsWith('[') ? '' : '.'}${e.field}` : 'settings';
+      return e.messages.map((m) => `${path}: ${m}`);
+    }),
+  };
 }
 
 /** Adds errors for credentials a config needs but lacks. */

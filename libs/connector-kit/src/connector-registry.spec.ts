@@ -27,7 +27,7 @@ describe('validateSettings (bad-input table)', () => {
     [[], ['settings: must be an object']],
     [{}, ['settings.url: url must be a string']],
     [{ url: 'x', size: 0 }, ['settings.size: size must not be less than 1']],
-    [{ url: 'x', extra: 1 }, ['settings.extra: property extra should not exist']],
+    [{ url: 'x', extra: 1 }, ['settings.extra: unknown field extra']],
   ])('%j → %j', (raw, errors) => {
     const result = validateSettings(Sample, {}, raw);
     expect(result.ok ? [] : result.errors).toEqual(errors);
