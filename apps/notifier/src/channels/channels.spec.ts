@@ -165,14 +165,45 @@ describe('Teams, Discord, Telegram, email', () => {
   it('Discord: at most 10 embeds within the 6000-character total', () => {
     const alerts = Array.from({ length: 14 }, (_, i) => alert(i, { description: 'd'.repeat(5000) }));
     const msg = renderDiscord(notification(alerts), { dashboardUrl: DASH });
-    const embeds = msg['embeds'] as { title: string; description: string; fields: { value: string }[] }[];
+    const embeds = msg['embeds'] as { title: string; description: string; fields: { name: string; value: string }[] }[];
     expect(embeds).toHaveLength(DISCORD_LIMITS.embeds);
+    // Discord counts titles, descriptions, field names and values of all embeds.
     const total = embeds.reduce(
-      (n, e) => n + e.title.length + e.description.length + e.fields.reduce((m, f) => m + f.value.length + 12, 0),
+      (n, e) =>
+        n + e.title.length + e.description.length + e.fields.reduce((m, f) => m + f.name.length + f.value.length, 0),
       0,
     );
     expect(total).toBeLessThanOrEqual(DISCORD_LIMITS.total);
     expect(msg['content']).toContain('+4 more');
+  });
+
+  it('Discord: long titles and fields leave the descriptions what remains of the 6000 total', () => {
+    const alerts = Array.from({ length: 12 }, (_, i) =>
+      alert(i, {
+        name: 'n'.repeat(256),
+        description: i === 0 ? 'short' : 'd'.repeat(4096),
+        model_id: 'm'.repeat(256),
+        environment: '',
+      }),
+    );
+    const msg = renderDiscord(notification(alerts), { dashboardUrl: DASH });
+    const embeds = msg['embeds'] as {
+      title: string;
+      description?: string;
+      fields: { name: string; value: string }[];
+    }[];
+    const total = embeds.reduce(
+      (n, e) =>
+        n +
+        e.title.length +
+        (e.description ?? '').length +
+        e.fields.reduce((m, f) => m + f.name.length + f.value.length, 0),
+      0,
+    );
+    expect(total).toBeLessThanOrEqual(DISCORD_LIMITS.total);
+    expect(total).toBeGreaterThan(DISCORD_LIMITS.total - 20); // the room is used, not wasted
+    expect(embeds[0]?.description).toBe('short');
+    expect(embeds.every((e) => e.fields.every((f) => f.value.length > 0))).toBe(true); // empty → N/A
   });
 
   it('Telegram: escaped HTML within 4096 characters', () => {

@@ -71,27 +71,61 @@ export function renderTeams(n: NotificationRequestDto, options: { dashboardUrl: 
 /** Discord limits (execute webhook / embed limits). */
 export const DISCORD_LIMITS = { embeds: 10, title: 256, description: 4096, fields: 25, fieldValue: 1024, total: 6000 };
 
-/** A Discord "execute webhook" body: one embed per alert (≤ 10) and "+N more" in the content. */
+/**
+ * Splits `budget` characters between texts: short texts keep their length, the rest share what
+ * is left evenly (returns the length each may have).
+ */
+function shareBudget(lengths: readonly number[], budget: number, cap: number): number[] {
+  const out = new Array<number>(lengths.length).fill(0);
+  const order = lengths.map((len, i) => ({ len: Math.min(len, cap), i })).sort((a, b) => a.len - b.len);
+  let left = Math.max(0, budget);
+  order.forEach(({ len, i }, k) => {
+    const share = Math.floor(left / (order.length - k));
+    out[i] = Math.min(len, share);
+    left -= out[i] ?? 0;
+  });
+  return out;
+}
+
+/**
+ * A Discord "execute webhook" body: one embed per alert (≤ 10) and "+N more" in the content.
+ * Discord counts every embed's title, description, field names and values towards one 6000
+ * total: titles and fields are bounded first, the descriptions share what is left.
+ */
 export function renderDiscord(
   n: NotificationRequestDto,
   options: { dashboardUrl: string; username?: string },
 ): Record<string, unknown> {
   const shown = n.alerts.slice(0, DISCORD_LIMITS.embeds);
   const hidden = n.alerts.length - shown.length;
-  // Five embeds of at most ~1150 characters each keep the message under Discord's 6000 total.
-  const perEmbed = Math.floor(DISCORD_LIMITS.total / Math.max(shown.length, 1)) - 200;
-  const embeds = shown.map((alert) => ({
+  const heads = shown.map((alert) => ({
     title: truncate(`${isResolved(n) ? 'RESOLVED: ' : ''}${alert.name}`, DISCORD_LIMITS.title),
-    description: truncate(alert.description, Math.max(50, Math.min(DISCORD_LIMITS.description, perEmbed))),
-    url: dashboardLink(options.dashboardUrl, alert),
-    color: colour(n).discord,
-    timestamp: new Date(alert.timestamp).toISOString(),
     fields: [
       { name: 'Severity', value: alert.severity, inline: true },
-      { name: 'Model', value: truncate(alert.model_id ?? 'N/A', 100), inline: true },
-      { name: 'Environment', value: truncate(alert.environment ?? 'N/A', 100), inline: true },
+      { name: 'Model', value: truncate(alert.model_id || 'N/A', 100), inline: true },
+      { name: 'Environment', value: truncate(alert.environment || 'N/A', 100), inline: true },
     ],
   }));
+  const fixed = heads.reduce(
+    (sum, h) => sum + h.title.length + h.fields.reduce((m, f) => m + f.name.length + f.value.length, 0),
+    0,
+  );
+  const room = shareBudget(
+    shown.map((a) => a.description.length),
+    DISCORD_LIMITS.total - fixed,
+    DISCORD_LIMITS.description,
+  );
+  const embeds = shown.map((alert, i) => {
+    const description = truncate(alert.description, room[i] ?? 0);
+    return {
+      title: heads[i]?.title,
+      ...(description ? { description } : {}),
+      url: dashboardLink(options.dashboardUrl, alert),
+      color: colour(n).discord,
+      timestamp: new Date(alert.timestamp).toISOString(),
+      fields: heads[i]?.fields,
+    };
+  });
   return {
     username: options.username ?? 'AIRIS-MON',
     content: truncate(`**${title(n)}**${hidden > 0 ? ` (+${hidden} more)` : ''}`, 2000),
