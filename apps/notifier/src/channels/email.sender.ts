@@ -1,8 +1,12 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { type LookupFunction, isIP } from 'node:net';
 import { promisify } from 'node:util';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { EmailChannelDto } from '@airis/contracts';
 import { AppError } from '@airis/resilience';
-import nodemailer from 'nodemailer';
-import type { SsrfGuard } from '../http/ssrf-guard';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import { type SsrfGuard, SsrfRefusedError } from '../http/ssrf-guard';
 
 export interface EmailMessage {
   subject: string;
@@ -31,7 +35,8 @@ export class SmtpFailure extends Error {
 /**
  * Sends a notification email with nodemailer. SMTP: the host is resolved once through the SSRF
  * guard and the connection goes to that checked address (TLS still verifies the host name).
- * SES: nodemailer's SES transport with the AWS SDK v3 SESv2 client, when that package is present.
+ * SES: nodemailer's SES transport with the AWS SDK v3 SESv2 client (`password` is then the
+ * revealed `ses_secret_access_key`).
  */
 export async function sendEmail(
   channel: EmailChannelDto,
@@ -40,7 +45,7 @@ export async function sendEmail(
   guard: SsrfGuard,
   timeoutMs: number,
 ): Promise<EmailResult> {
-  const mail = {
+  const mail: SendMailOptions = {
     from: channel.from,
     to: channel.to,
     subject: message.subject,
@@ -49,19 +54,7 @@ export async function sendEmail(
     messageId: message.messageId,
     headers: { 'X-AIRIS-Delivery': message.messageId },
   };
-  if (channel.transport === 'ses') {
-    let sdk: { SESv2Client: new (o: object) => unknown; SendEmailCommand: new (i: unknown) => unknown };
-    try {
-      const name: string = '@aws-sdk/client-sesv2';
-      sdk = (await import(name)) as typeof sdk;
-    } catch {
-      throw AppError.permanent('ses_sdk_missing', 'the SES transport needs the @aws-sdk/client-sesv2 package');
-    }
-    const sesClient = new sdk.SESv2Client({ region: channel.ses_region }) as { send(c: unknown): Promise<unknown> };
-    const transport = nodemailer.createTransport({ SES: { sesClient, SendEmailCommand: sdk.SendEmailCommand } });
-    const info = (await transport.sendMail(mail)) as { response?: string; messageId?: string };
-    return { response: info.response ?? info.messageId ?? 'sent', accepted: channel.to, rejected: [] };
-  }
+  if (channel.transport === 'ses') return sendSes(channel, password, mail, guard, timeoutMs);
   const smtp = channel.smtp;
   if (!smtp) throw AppError.permanent('smtp_missing', 'email channel without smtp settings');
   const lookup = promisify((host: string, cb: (e: Error | null, a: string) => void) =>
@@ -92,5 +85,70 @@ export async function sendEmail(
     throw new SmtpFailure(e.message, e.responseCode);
   } finally {
     transport.close();
+  }
+}
+
+/** SES errors that say "later", not "never": throttling, quotas, a paused account, server faults. */
+const SES_RETRYABLE = new Set([
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'SendingPausedException',
+  'InternalFailure',
+  'ServiceUnavailable',
+]);
+
+/**
+ * nodemailer's SES transport over the SESv2 client. Every connection the SDK opens goes through
+ * the SSRF guard: an IP-literal endpoint is checked before sending, a name inside the agents'
+ * `lookup` (every resolved address must pass). The SDK's own retries are off (one attempt): the
+ * notifier's schedule retries. An SES 4xx (MessageRejected, an unverified sender, …) is
+ * permanent; throttling, 5xx and network errors are retried.
+ */
+async function sendSes(
+  channel: EmailChannelDto,
+  secretAccessKey: string | undefined,
+  mail: SendMailOptions,
+  guard: SsrfGuard,
+  timeoutMs: number,
+): Promise<EmailResult> {
+  if (channel.ses_endpoint) {
+    const host = new URL(channel.ses_endpoint).hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) !== 0) {
+      const verdict = guard.check(host);
+      if (!verdict.allowed) throw new SsrfRefusedError(host, host, verdict.reason ?? 'blocked');
+    }
+  }
+  // The guard's lookup takes numeric families only; 'IPv4'/'IPv6' strings fall back to "any".
+  const agentOptions = { keepAlive: false, lookup: guard.lookup as unknown as LookupFunction, timeout: timeoutMs };
+  const sesClient = new SESv2Client({
+    ...(channel.ses_region ? { region: channel.ses_region } : {}),
+    ...(channel.ses_endpoint ? { endpoint: channel.ses_endpoint } : {}),
+    ...(channel.ses_access_key_id && secretAccessKey
+      ? { credentials: { accessKeyId: channel.ses_access_key_id, secretAccessKey } }
+      : {}),
+    maxAttempts: 1,
+    requestHandler: {
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+    },
+  });
+  try {
+    const transport = nodemailer.createTransport({ SES: { sesClient, SendEmailCommand } });
+    const info = (await transport.sendMail(mail)) as { response?: string; messageId?: string };
+    return { response: info.response ?? info.messageId ?? 'sent', accepted: channel.to, rejected: [] };
+  } catch (error) {
+    const e = error as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    const name = e.name ?? 'Error';
+    const clientFault = e.$fault === 'client' && status !== undefined && status >= 400 && status < 500;
+    if (clientFault && status !== 429 && !SES_RETRYABLE.has(name)) {
+      throw AppError.permanent('ses_rejected', `SES ${status} ${name}: ${e.message ?? ''}`, error);
+    }
+    throw error;
+  } finally {
+    sesClient.destroy();
   }
 }

@@ -158,7 +158,7 @@ export function prepareRequest(
         message: { ...renderEmail(n, { dashboardUrl }), messageId: `<${doc._id.replace(/[^\w.-]/g, '.')}@airis-mon>` },
         allow,
         channel: c,
-        password: box.reveal(c.smtp?.password),
+        password: box.reveal(c.transport === 'ses' ? c.ses_secret_access_key : c.smtp?.password),
         minIntervalMs: 0,
       };
     }

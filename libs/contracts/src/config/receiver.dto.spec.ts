@@ -24,6 +24,22 @@ describe('ReceiverSpecDto', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('accepts SES with an endpoint, a region and a key pair', () => {
+    const result = validateContract(ReceiverSpecDto, {
+      name: 'mail',
+      email: {
+        transport: 'ses',
+        ses_region: 'eu-west-1',
+        ses_endpoint: 'https://email.eu-west-1.amazonaws.com',
+        ses_access_key_id: 'AKIAEXAMPLE0000001',
+        ses_secret_access_key: sealed,
+        from: 'a@example.com',
+        to: ['b@example.com'],
+      },
+    });
+    expect(result).toMatchObject({ ok: true });
+  });
+
   it.each([
     [{}, 'name'],
     [{ name: 'bad name!' }, 'name'],
@@ -33,6 +49,26 @@ describe('ReceiverSpecDto', () => {
     [{ name: 'r', email: { from: 'not-mail', to: [] } }, 'email.from'],
     [{ name: 'r', email: { from: 'a@b.co', to: [] } }, 'email.to'],
     [{ name: 'r', email: { from: 'a@b.co', to: ['c@d.co'], smtp: { host: 'h', port: 0 } } }, 'email.smtp.port'],
+    [
+      { name: 'r', email: { from: 'a@b.co', to: ['c@d.co'], transport: 'ses', ses_endpoint: 'ftp://x' } },
+      'email.ses_endpoint',
+    ],
+    [
+      { name: 'r', email: { from: 'a@b.co', to: ['c@d.co'], transport: 'ses', ses_region: 'mars' } },
+      'email.ses_region',
+    ],
+    [
+      { name: 'r', email: { from: 'a@b.co', to: ['c@d.co'], ses_access_key_id: 'no spaces' } },
+      'email.ses_access_key_id',
+    ],
+    [
+      { name: 'r', email: { from: 'a@b.co', to: ['c@d.co'], ses_access_key_id: 'AKIAEXAMPLE0000001' } },
+      'email.ses_secret_access_key',
+    ],
+    [
+      { name: 'r', email: { from: 'a@b.co', to: ['c@d.co'], ses_secret_access_key: sealed } },
+      'email.ses_access_key_id',
+    ],
     [{ name: 'r', webhook: { url: 'file:///etc/passwd' } }, 'webhook.url'],
     [{ name: 'r', telegram: { bot_token: 't' } }, 'telegram.chat_id'],
     [{ name: 'r', retry_schedule_ms: [-1] }, 'retry_schedule_ms'],

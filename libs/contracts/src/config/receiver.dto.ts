@@ -16,6 +16,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
   buildMessage,
   type ValidationOptions,
@@ -112,12 +113,32 @@ export class SmtpSettingsDto {
 }
 
 export class EmailChannelDto {
-  @JSONSchema({ description: 'smtp (default) or ses (nodemailer SES transport; needs @aws-sdk/client-sesv2).' })
+  @JSONSchema({ description: 'smtp (default) or ses (nodemailer SES transport with the AWS SDK SESv2 client).' })
   @IsOptional()
   @IsIn(['smtp', 'ses'])
   transport?: 'smtp' | 'ses';
   @IsOptional() @ValidateNested() @Type(() => SmtpSettingsDto) smtp?: SmtpSettingsDto;
-  @IsOptional() @IsString() @MaxLength(64) ses_region?: string;
+  @JSONSchema({ description: 'SES region, e.g. eu-west-1; default the SDK default (AWS_REGION).' })
+  @IsOptional()
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { message: 'ses_region must be an AWS region such as eu-west-1' })
+  @MaxLength(64)
+  ses_region?: string;
+  @JSONSchema({
+    description:
+      'SES API endpoint (http/https URL), e.g. a VPC endpoint or a local SES stand-in; default the regional ' +
+      'endpoint. Checked by the SSRF guard like every outbound address.',
+  })
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  @MaxLength(2048)
+  ses_endpoint?: string;
+  @JSONSchema({ description: 'Access key id for SES, with ses_secret_access_key; default the SDK credential chain.' })
+  @ValidateIf((o: EmailChannelDto) => o.ses_access_key_id !== undefined || o.ses_secret_access_key !== undefined)
+  @Matches(/^[A-Z0-9]{16,128}$/, { message: 'ses_access_key_id must be an AWS access key id (A-Z, 0-9)' })
+  ses_access_key_id?: string;
+  @ValidateIf((o: EmailChannelDto) => o.ses_access_key_id !== undefined || o.ses_secret_access_key !== undefined)
+  @IsSecretValue()
+  ses_secret_access_key?: unknown;
   @IsEmail() from!: string;
   @IsArray() @ArrayNotEmpty() @ArrayMaxSize(50) @IsEmail({}, { each: true }) to!: string[];
 }
@@ -179,5 +200,6 @@ export const RECEIVER_SECRET_FIELDS = [
   'discord.webhook_url',
   'telegram.bot_token',
   'email.smtp.password',
+  'email.ses_secret_access_key',
   'webhook.secret',
 ] as const;
