@@ -112,6 +112,10 @@ async function sendSes(
   guard: SsrfGuard,
   timeoutMs: number,
 ): Promise<EmailResult> {
+  if (channel.ses_access_key_id && !secretAccessKey) {
+    // Never fall back to the SDK's ambient credential chain when the receiver names a key.
+    throw AppError.permanent('ses_credentials_missing', 'ses_access_key_id is set but ses_secret_access_key is empty');
+  }
   if (channel.ses_endpoint) {
     const host = new URL(channel.ses_endpoint).hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) !== 0) {
