@@ -13,6 +13,8 @@ import { type MetricBatchDto, TOPICS } from '@airis/contracts';
 import { ConsumerRunner, type ConsumedRecord } from '@airis/kafka';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { Evaluator } from '../apps/event-router/src/domain/evaluator';
+import { MetricsConsumer } from '../apps/event-router/src/ingest/metrics.consumer';
+import type { PartitionOwnership } from '../apps/event-router/src/ingest/partition-ownership.service';
 import { benchBatch, benchRule } from './router-data';
 
 const opts = new Command()
@@ -64,14 +66,16 @@ async function main(): Promise<void> {
     tickMs += cpuMs() - t;
     ticks++;
   };
+  // The real handler; the partitions count as owned (claiming them is a MongoDB round trip).
+  const owned = { ensureOwned: () => undefined } as unknown as PartitionOwnership;
+  const consumer$ = new MetricsConsumer(evaluator, owned);
   const handler = (record: ConsumedRecord<unknown>): Promise<void> => {
-    const value = record.value as MetricBatchDto;
-    evaluator.ingestMetrics(value, record.envelope.id, value.timestamp ?? record.timestamp, `metrics:${record.partition}`);
+    const done = consumer$.handle(record as ConsumedRecord<MetricBatchDto>);
     if (++sinceTick >= TICK_EVERY) {
       sinceTick = 0;
       tick();
     }
-    return Promise.resolve();
+    return done;
   };
   let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
   const consumer = {

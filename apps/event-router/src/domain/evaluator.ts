@@ -92,10 +92,10 @@ class SeriesEvaluation implements Evaluation {
   }
 }
 
+/** The identity of a label set: sorted pairs, JSON-quoted so that no label text can forge another set. */
 function keyOf(labels: Labels): string {
-  let key = '';
-  for (const k of Object.keys(labels).sort()) key += `\u0001${k}\u0002${labels[k]}`;
-  return key;
+  const keys = Object.keys(labels).sort();
+  return JSON.stringify(keys.map((k) => [k, labels[k]]));
 }
 
 /** Flattens an event into matchable labels: fields plus `data.<dotted path>` for scalars. */
