@@ -50,30 +50,28 @@ interface Stream {
 }
 
 /**
- * The cache key of a metric stream: name, source, then the tags in the order the producer
- * sent them, then their count. Unambiguous for text without the separators U+0000-U+0002 — which
- * such a key then holds exactly twice / once per tag; a stream whose text contains one is
- * resolved on every sample instead of cached, so it can never take another stream's entry.
+ * The stream cache is a trie over name, source, then each tag key and value in the order the
+ * producer sent them: no key text is built per sample, and a lookup is a few Map probes with
+ * strings whose hashes V8 has cached (the metrics parser hands out the same string objects for
+ * repeated text). Unambiguous whatever the text holds.
  */
-function streamKey(name: string, source: string, tags: Labels | null | undefined): string {
-  let key = name + '\u0000' + source;
-  let n = 0;
-  if (tags) {
-    for (const k in tags) {
-      key += '\u0001' + k + '\u0002' + tags[k];
-      n++;
+class StreamNode {
+  next: Map<string, StreamNode> | undefined = undefined;
+  stream: Stream | undefined = undefined;
+
+  child(key: string): StreamNode {
+    let next = this.next;
+    if (next === undefined) {
+      next = new Map();
+      this.next = next;
     }
+    let node = next.get(key);
+    if (node === undefined) {
+      node = new StreamNode();
+      next.set(key, node);
+    }
+    return node;
   }
-  return key + '\u0000' + n;
-}
-
-// eslint-disable-next-line no-control-regex
-const SEPARATORS = /[\u0000-\u0002]/;
-
-function cacheable(name: string, source: string, tags: Labels | null | undefined): boolean {
-  if (SEPARATORS.test(name) || SEPARATORS.test(source)) return false;
-  if (tags) for (const k in tags) if (SEPARATORS.test(k) || SEPARATORS.test(tags[k] ?? '')) return false;
-  return true;
 }
 
 /** One series' condition in a round; its alert template is built only if the lifecycle asks. */
@@ -156,7 +154,8 @@ export class Evaluator {
   readonly dirtySeen = new Set<Series>();
   private readonly recent = new Map<string, RecentIds>();
   /** Metric stream → the series its samples feed; cleared whenever rules or partitions change. */
-  private readonly streams = new Map<string, Stream>();
+  private streams = new StreamNode();
+  private streamCount = 0;
   /** Shared windows: `<rule epoch> <metric> <window ms> <label key>` → window. */
   private readonly sharedWindows = new Map<string, SlidingWindow>();
   /** Bumped by every rule change: a changed rule's series never join a window with older samples. */
@@ -196,7 +195,7 @@ export class Evaluator {
 
   private reindex(): void {
     this.epoch++;
-    this.streams.clear();
+    this.clearStreams();
     this.byMetric = new Map();
     this.anyMetric = [];
     this.eventRules = [];
@@ -214,7 +213,7 @@ export class Evaluator {
   /** Drops what belongs to a partition this instance no longer owns. */
   dropPartition(partitionKey: string): void {
     this.recent.delete(partitionKey);
-    this.streams.clear();
+    this.clearStreams();
     for (const byLabels of this.index.values()) {
       for (const [key, s] of byLabels) {
         if (s.partitionKey !== partitionKey) continue;
@@ -222,6 +221,11 @@ export class Evaluator {
         this.forget(s);
       }
     }
+  }
+
+  private clearStreams(): void {
+    this.streams = new StreamNode();
+    this.streamCount = 0;
   }
 
   private forget(s: Series): void {
@@ -308,8 +312,10 @@ export class Evaluator {
       const m = metrics[i];
       if (!m) continue;
       if (!everyMetric && !this.byMetric.has(m.name)) continue;
-      const key = streamKey(m.name, source, m.tags);
-      const stream = this.streams.get(key) ?? this.resolveStream(key, m.name, source, m.tags, partitionKey);
+      let node = this.streams.child(m.name).child(source);
+      const tags = m.tags;
+      if (tags) for (const k in tags) node = node.child(k).child(tags[k] as string);
+      const stream = node.stream ?? this.resolveStream(node, m.name, source, tags, partitionKey);
       if (stream.partitionKey !== partitionKey) {
         stream.partitionKey = partitionKey;
         for (const s of stream.series) s.partitionKey = partitionKey;
@@ -329,7 +335,7 @@ export class Evaluator {
 
   /** Matches a stream against the rules of its metric once, and caches the series it feeds. */
   private resolveStream(
-    key: string,
+    node: StreamNode,
     name: string,
     source: string,
     tags: Labels | null | undefined,
@@ -358,9 +364,11 @@ export class Evaluator {
         }
       }
     }
-    if (cacheable(name, source, tags)) {
-      if (this.streams.size >= MAX_STREAMS) this.streams.clear();
-      this.streams.set(key, stream);
+    if (this.streamCount >= MAX_STREAMS) {
+      this.clearStreams(); // `node` is then detached: this stream is used once, then resolved again
+    } else {
+      node.stream = stream;
+      this.streamCount++;
     }
     return stream;
   }
