@@ -14,6 +14,9 @@ export class SlidingWindow {
   private readonly times: number[] = [];
   private readonly values: number[] = [];
   private head = 0;
+  /** Bumped by every change; the last aggregates are reused while it stays (rules share windows). */
+  private version = 0;
+  private cached: { kind: RuleAggregation; version: number; value: number | undefined }[] = [];
 
   constructor(private readonly spanMs: number) {}
 
@@ -22,6 +25,7 @@ export class SlidingWindow {
   }
 
   add(timeMs: number, value: number): void {
+    this.version++;
     const times = this.times;
     const tail = times.length;
     if (tail === this.head || (times[tail - 1] as number) <= timeMs) {
@@ -43,6 +47,8 @@ export class SlidingWindow {
     const tail = times.length;
     let head = this.head;
     while (head < tail && (times[head] as number) < from) head++;
+    if (head === this.head) return;
+    this.version++;
     if (head === tail) {
       times.length = 0;
       this.values.length = 0;
@@ -59,6 +65,14 @@ export class SlidingWindow {
 
   /** The aggregate, or undefined for an empty window (no data is never "above threshold"). */
   aggregate(kind: RuleAggregation): number | undefined {
+    for (const c of this.cached) if (c.kind === kind && c.version === this.version) return c.value;
+    const value = this.compute(kind);
+    if (this.cached.length >= 4) this.cached = [];
+    this.cached.push({ kind, version: this.version, value });
+    return value;
+  }
+
+  private compute(kind: RuleAggregation): number | undefined {
     const head = this.head;
     const tail = this.times.length;
     const n = tail - head;
