@@ -106,12 +106,15 @@ export interface EnvelopeDefaults {
 
 let isoSecond = NaN;
 let isoPrefix = '';
+let isoLastMs = NaN;
+let isoLast = '';
 
 /**
  * `new Date(ms).toISOString()`, with the text of the last second reused: consumers complete
  * envelopes per record, and records of one second share all but the milliseconds.
  */
 export function isoTime(ms: number): string {
+  if (ms === isoLastMs) return isoLast;
   if (!Number.isInteger(ms) || Math.abs(ms) >= 8.64e15) return new Date(ms).toISOString();
   const second = Math.floor(ms / 1000);
   if (second !== isoSecond) {
@@ -120,7 +123,9 @@ export function isoTime(ms: number): string {
     isoSecond = second;
   }
   const milli = ms - second * 1000;
-  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  isoLastMs = ms;
+  isoLast = `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return isoLast;
 }
 
 /** Fills a partial envelope so every consumer sees the same complete shape. */

@@ -109,6 +109,42 @@ describe('Evaluator', () => {
     );
   });
 
+  it('tells the samples of one batch apart by their own tags', () => {
+    const e = new Evaluator();
+    e.setRule('r', 1, { ...rule, matchers: [] });
+    const now = Date.now();
+    e.ingestMetrics(
+      {
+        source: 'svc',
+        metrics: [
+          { name: 'errors', value: 1, tags: { a: '1', b: '2' } },
+          { name: 'errors', value: 2, tags: { a: '1', b: '2' } },
+          { name: 'errors', value: 4, tags: { b: '2', a: '1' } },
+          { name: 'errors', value: 8, tags: { a: '1' } },
+          { name: 'errors', value: 16, tags: { a: '1', b: '2', c: '3' } },
+          { name: 'errors', value: 32 },
+          { name: 'errors', value: 64, tags: {} },
+          { name: 'errors', value: 128, tags: { a: '1', b: 'x' } },
+        ],
+      },
+      'b1',
+      now,
+      'metrics:0',
+    );
+    const byLabels = new Map(
+      e.evaluate(now, () => true).map((ev) => [JSON.stringify(ev.series.labels), ev.cond.value]),
+    );
+    expect(byLabels).toEqual(
+      new Map([
+        [JSON.stringify({ a: '1', b: '2', source: 'svc' }), 7],
+        [JSON.stringify({ a: '1', source: 'svc' }), 8],
+        [JSON.stringify({ a: '1', b: '2', c: '3', source: 'svc' }), 16],
+        [JSON.stringify({ source: 'svc' }), 96],
+        [JSON.stringify({ a: '1', b: 'x', source: 'svc' }), 128],
+      ]),
+    );
+  });
+
   it('moves a series to the partition that feeds it now', () => {
     const e = new Evaluator();
     e.setRule('r', 1, rule);

@@ -50,10 +50,11 @@ interface Stream {
 }
 
 /**
- * The stream cache is a trie over name, source, then each tag key and value in the order the
- * producer sent them: no key text is built per sample, and a lookup is a few Map probes with
- * strings whose hashes V8 has cached (the metrics parser hands out the same string objects for
- * repeated text). Unambiguous whatever the text holds.
+ * The stream cache is a trie over source, each tag key and value in the order the producer sent
+ * them, then the metric name: no key text is built per sample, and a lookup is a few Map probes
+ * with strings whose hashes V8 has cached (the metrics parser hands out the same string objects
+ * for repeated text). Unambiguous whatever the text holds. Samples of a batch mostly carry equal
+ * tags: then the node after the tags is reused and only the name is looked up.
  */
 class StreamNode {
   next: Map<string, StreamNode> | undefined = undefined;
@@ -72,6 +73,21 @@ class StreamNode {
     }
     return node;
   }
+}
+
+/** Same tags, in the same order (equal label sets in another order would do as well). */
+function sameTags(a: Labels | null | undefined, b: Labels | null | undefined): boolean {
+  if (a === b) return true;
+  let n = 0;
+  if (a) {
+    if (!b) return false;
+    for (const k in a) {
+      if (a[k] !== b[k]) return false;
+      n++;
+    }
+  }
+  if (b) for (const k in b) if (n-- === 0 || !Object.hasOwn(b, k)) return false;
+  return n === 0;
 }
 
 /** One series' condition in a round; its alert template is built only if the lifecycle asks. */
@@ -308,13 +324,19 @@ export class Evaluator {
     const metrics = batch.metrics;
     const source = batch.source;
     const everyMetric = this.anyMetric.length > 0;
+    let tagsNode: StreamNode | undefined;
+    let prevTags: Labels | null | undefined;
     for (let i = 0; i < metrics.length; i++) {
       const m = metrics[i];
       if (!m) continue;
       if (!everyMetric && !this.byMetric.has(m.name)) continue;
-      let node = this.streams.child(m.name).child(source);
       const tags = m.tags;
-      if (tags) for (const k in tags) node = node.child(k).child(tags[k] as string);
+      if (tagsNode === undefined || !sameTags(tags, prevTags)) {
+        tagsNode = this.streams.child(source);
+        if (tags) for (const k in tags) tagsNode = tagsNode.child(k).child(tags[k] as string);
+        prevTags = tags;
+      }
+      const node = tagsNode.child(m.name);
       const stream = node.stream ?? this.resolveStream(node, m.name, source, tags, partitionKey);
       if (stream.partitionKey !== partitionKey) {
         stream.partitionKey = partitionKey;
