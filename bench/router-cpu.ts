@@ -25,7 +25,14 @@ const opts = new Command()
   .option('--partitions <n>', 'partitions', '12')
   .option('--fetch <n>', 'records per kafkajs batch', '2500')
   .parse()
-  .opts<{ batches: string; metricsPerBatch: string; rules: string; tickEvery: string; partitions: string; fetch: string }>();
+  .opts<{
+    batches: string;
+    metricsPerBatch: string;
+    rules: string;
+    tickEvery: string;
+    partitions: string;
+    fetch: string;
+  }>();
 const BATCHES = Number(opts.batches);
 const PER_BATCH = Number(opts.metricsPerBatch);
 const TICK_EVERY = Number(opts.tickEvery);
@@ -43,7 +50,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < BATCHES; i++) {
     const b = benchBatch(i, PER_BATCH);
     const p = (i % 500) % PARTITIONS;
-    const list = perPartition[p] as KafkaMessage[];
+    const list = perPartition[p] ?? [];
     list.push({
       key: Buffer.from(b.source),
       value: Buffer.from(JSON.stringify(b)),
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
       timestamp: String(now - 60_000 + Math.floor(i / 100)),
       offset: String(list.length),
       attributes: 0,
-    } as KafkaMessage);
+    });
   }
   const evaluator = new Evaluator(100_000);
   for (let r = 0; r < Number(opts.rules); r++) evaluator.setRule(`bench-${r}`, 1, benchRule(r));
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   const wall = performance.now();
   const cpu = cpuMs();
   const cursors = new Array<number>(PARTITIONS).fill(0);
-  for (let left = true; left; ) {
+  for (let left = true; left;) {
     left = false;
     for (let p = 0; p < PARTITIONS; p++) {
       const all = perPartition[p] as KafkaMessage[];

@@ -92,7 +92,13 @@ async function main(): Promise<void> {
       'config',
       Array.from({ length: RULES }, (_, i) => ({
         key: `rule/bench-${i}`,
-        value: JSON.stringify({ kind: 'rule', id: `bench-${i}`, revision: 1, spec: benchRule(i), updated_at: Date.now() }),
+        value: JSON.stringify({
+          kind: 'rule',
+          id: `bench-${i}`,
+          revision: 1,
+          spec: benchRule(i),
+          updated_at: Date.now(),
+        }),
       })),
     );
 

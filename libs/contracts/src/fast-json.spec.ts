@@ -29,15 +29,68 @@ function check(text: string): 'fast' | 'fallback' {
   return 'fast';
 }
 
-const PIECES = ['a', 'b', 'metric_1', 'model-7', 'prod', '', ' ', 'x y', '"', '\\', '\\n', '\\u0041', 'é', '\u0001', '\u007f', '__proto__', 'constructor', '0', '10', 'toString', 'a'.repeat(60)];
-const NUMBERS = ['0', '-0', '1', '-1', '12', '0.5', '-0.0', '1e3', '1E-3', '2.5e+2', '123456789012345', '1234567890123456', '12345678901234567890', '9007199254740993', '1.7976931348623157e308', '1e400', '-1e-400', '0.1', '3.14159', '01', '1.', '.5', '-', '+1', '1e', '0x10', 'NaN', 'Infinity', '1_0'];
+const PIECES = [
+  'a',
+  'b',
+  'metric_1',
+  'model-7',
+  'prod',
+  '',
+  ' ',
+  'x y',
+  '"',
+  '\\',
+  '\\n',
+  '\\u0041',
+  'é',
+  '\u0001',
+  '\u007f',
+  '__proto__',
+  'constructor',
+  '0',
+  '10',
+  'toString',
+  'a'.repeat(60),
+];
+const NUMBERS = [
+  '0',
+  '-0',
+  '1',
+  '-1',
+  '12',
+  '0.5',
+  '-0.0',
+  '1e3',
+  '1E-3',
+  '2.5e+2',
+  '123456789012345',
+  '1234567890123456',
+  '12345678901234567890',
+  '9007199254740993',
+  '1.7976931348623157e308',
+  '1e400',
+  '-1e-400',
+  '0.1',
+  '3.14159',
+  '01',
+  '1.',
+  '.5',
+  '-',
+  '+1',
+  '1e',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '1_0',
+];
 
 function randomJson(rnd: () => number, depth: number): string {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const ws = (): string => (rnd() < 0.15 ? pick([' ', '\n', '\t', '\r', '  ']) : '');
   const str = (): string => `"${pick(PIECES)}${rnd() < 0.3 ? pick(PIECES) : ''}"`;
   const r = rnd();
-  if (depth > 3 || r < 0.3) return ws() + pick([str, () => pick(NUMBERS), () => pick(['true', 'false', 'null', 'tru', 'nul'])])() + ws();
+  if (depth > 3 || r < 0.3)
+    return ws() + pick([str, () => pick(NUMBERS), () => pick(['true', 'false', 'null', 'tru', 'nul'])])() + ws();
   if (r < 0.65) {
     const n = Math.floor(rnd() * 4);
     const members = Array.from({ length: n }, () => `${ws()}${str()}${ws()}:${randomJson(rnd, depth + 1)}`);

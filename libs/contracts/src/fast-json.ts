@@ -214,7 +214,7 @@ function latin1(b: Uint8Array, start: number, end: number): string {
     for (let i = start; i < end; i++) s += String.fromCharCode(b[i] as number);
     return s;
   }
-  return Buffer.prototype.latin1Slice.call(b, start, end) as string;
+  return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
 }
 
 /** JSON.parse's result for the bytes of an ASCII, escape-free JSON text; NO_PARSE otherwise. */

@@ -75,7 +75,8 @@ class NaiveWindow {
       case 'rate': {
         if (vs.length < 2) return undefined;
         let inc = 0;
-        for (let i = 1; i < vs.length; i++) inc += (vs[i] ?? 0) >= (vs[i - 1] ?? 0) ? (vs[i] ?? 0) - (vs[i - 1] ?? 0) : (vs[i] ?? 0);
+        for (let i = 1; i < vs.length; i++)
+          inc += (vs[i] ?? 0) >= (vs[i - 1] ?? 0) ? (vs[i] ?? 0) - (vs[i - 1] ?? 0) : (vs[i] ?? 0);
         const s = ((this.samples[this.samples.length - 1]?.t ?? 0) - (this.samples[0]?.t ?? 0)) / 1000;
         return s > 0 ? inc / s : undefined;
       }
