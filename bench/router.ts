@@ -7,11 +7,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
-import type { MetricBatchDto, RuleSpecDto } from '@airis/contracts';
 import { startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { type Admin, CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import { routerService } from '../apps/event-router/src/service';
+import { benchBatch, benchRule } from './router-data';
 
 const program = new Command()
   .option('--batches <n>', 'metric batches to seed', '500000')
@@ -34,42 +34,6 @@ const BATCHES = Number(opts.batches);
 const PER_BATCH = Number(opts.metricsPerBatch);
 const RULES = Number(opts.rules);
 const ROUNDS = Number(opts.rounds);
-const METRIC_NAMES = 20;
-const SOURCES = 500;
-const AGGREGATIONS = ['last', 'avg', 'min', 'max', 'sum', 'count', 'rate', 'p95'] as const;
-
-function batch(i: number): MetricBatchDto {
-  const metrics = [];
-  for (let j = 0; j < PER_BATCH; j++) {
-    metrics.push({
-      name: `metric_${(i + j) % METRIC_NAMES}`,
-      value: ((Math.imul(i + 1, 2654435761) ^ Math.imul(j + 1, 40503)) >>> 0) % 1000,
-      tags: { model_id: `model-${i % 50}`, environment: i % 3 === 0 ? 'staging' : 'prod' },
-    });
-  }
-  return { id: `b-${i}`, source: `src-${i % SOURCES}`, metrics };
-}
-
-function rule(i: number): RuleSpecDto {
-  return {
-    type: 'threshold',
-    name: `bench-rule-${i}`,
-    severity: i % 10 === 0 ? 'critical' : 'warning',
-    metric: `metric_${i % METRIC_NAMES}`,
-    matchers:
-      i % 2 === 0
-        ? [{ label: 'environment', op: '=', value: 'prod' }]
-        : [{ label: 'model_id', op: '=~', value: 'model-[0-9]+' }],
-    comparison: '>',
-    // Mostly quiet, as in production: four rules fire on the few series whose last value is
-    // above 995; the others compare their aggregate with a threshold it never reaches.
-    threshold: i % 25 === 0 ? 995 : 1e12,
-    aggregation: i % 25 === 0 ? 'last' : AGGREGATIONS[i % AGGREGATIONS.length],
-    window: '10m',
-    ...(i % 4 === 0 ? { for: '30s' } : {}),
-  };
-}
-
 async function seed(kafka: Kafka, topic: string): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
@@ -79,7 +43,7 @@ async function seed(kafka: Kafka, topic: string): Promise<number> {
   for (let from = 0; from < BATCHES; from += CHUNK) {
     const messages: Message[] = [];
     for (let i = from; i < Math.min(BATCHES, from + CHUNK); i++) {
-      const b = batch(i);
+      const b = benchBatch(i, PER_BATCH);
       messages.push({ key: b.source, value: JSON.stringify(b) });
     }
     inFlight.push(producer.send({ topic, messages, acks: 1, compression: CompressionTypes.None }));
@@ -128,7 +92,13 @@ async function main(): Promise<void> {
       'config',
       Array.from({ length: RULES }, (_, i) => ({
         key: `rule/bench-${i}`,
-        value: JSON.stringify({ kind: 'rule', id: `bench-${i}`, revision: 1, spec: rule(i), updated_at: Date.now() }),
+        value: JSON.stringify({
+          kind: 'rule',
+          id: `bench-${i}`,
+          revision: 1,
+          spec: benchRule(i),
+          updated_at: Date.now(),
+        }),
       })),
     );
 

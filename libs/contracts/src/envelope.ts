@@ -66,12 +66,18 @@ export function headerString(headers: KafkaHeaders | undefined, name: string): s
   return typeof last === 'string' ? last : last.toString('utf8');
 }
 
+function isEmpty(headers: KafkaHeaders): boolean {
+  for (const name in headers) if (Object.hasOwn(headers, name)) return false;
+  return true;
+}
+
 /**
  * Reads whatever envelope a record carries. A plain record from an external producer has none
  * of it; `completeEnvelope` fills the gaps.
  */
 export function decodeEnvelope(headers: KafkaHeaders | undefined): Partial<Envelope> {
   const out: Partial<Envelope> = {};
+  if (headers === undefined || isEmpty(headers)) return out; // plain producers: the common case
   const set = <K extends keyof Envelope>(key: K, header: string): void => {
     const value = headerString(headers, header);
     if (value !== undefined && value !== '') out[key] = value;
@@ -98,6 +104,30 @@ export interface EnvelopeDefaults {
   timeMs: number;
 }
 
+let isoSecond = NaN;
+let isoPrefix = '';
+let isoLastMs = NaN;
+let isoLast = '';
+
+/**
+ * `new Date(ms).toISOString()`, with the text of the last second reused: consumers complete
+ * envelopes per record, and records of one second share all but the milliseconds.
+ */
+export function isoTime(ms: number): string {
+  if (ms === isoLastMs) return isoLast;
+  if (!Number.isInteger(ms) || Math.abs(ms) >= 8.64e15) return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const text = new Date(second * 1000).toISOString(); // throws for out-of-range times, as before
+    isoPrefix = text.slice(0, text.length - 4); // without "000Z"
+    isoSecond = second;
+  }
+  const milli = ms - second * 1000;
+  isoLastMs = ms;
+  isoLast = `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return isoLast;
+}
+
 /** Fills a partial envelope so every consumer sees the same complete shape. */
 export function completeEnvelope(partial: Partial<Envelope>, defaults: EnvelopeDefaults): Envelope {
   return {
@@ -105,7 +135,7 @@ export function completeEnvelope(partial: Partial<Envelope>, defaults: EnvelopeD
     id: partial.id ?? defaults.id,
     source: partial.source ?? defaults.source,
     type: partial.type ?? defaults.type,
-    time: partial.time ?? new Date(defaults.timeMs).toISOString(),
+    time: partial.time ?? isoTime(defaults.timeMs),
     specversion: partial.specversion ?? CE_SPEC_VERSION,
     contentType: partial.contentType ?? JSON_CONTENT_TYPE,
   };

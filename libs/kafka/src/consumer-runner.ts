@@ -37,6 +37,11 @@ export interface RunnerOptions {
 
 type Outcome = 'done' | 'abandoned';
 
+interface Bound extends TopicBinding {
+  labels: { topic: string };
+  handledLabels: { topic: string; outcome: string };
+}
+
 interface Liveness {
   heartbeat: () => Promise<void>;
   isRunning: () => boolean;
@@ -68,7 +73,7 @@ const handlerSeconds = histogram('airis_kafka_handler_duration_seconds', 'Time s
  */
 export class ConsumerRunner {
   private readonly logger: Logger;
-  private readonly bindings = new Map<string, TopicBinding>();
+  private readonly bindings = new Map<string, Bound>();
   private readonly stopping = new AbortController();
   private readonly tracer = trace.getTracer('airis-kafka');
   /** Set when kafkajs gave up on the consumer (a crash it will not restart from). */
@@ -80,7 +85,14 @@ export class ConsumerRunner {
     private readonly options: RunnerOptions,
   ) {
     this.logger = new Logger(`consumer:${options.groupId}`);
-    for (const b of bindings) this.bindings.set(b.topicName, b);
+    // Label objects built once (prom-client hashes them per call; no need to build them too).
+    for (const b of bindings) {
+      this.bindings.set(b.topicName, {
+        ...b,
+        labels: { topic: b.topicName },
+        handledLabels: { topic: b.topicName, outcome: 'handled' },
+      });
+    }
   }
 
   async start(): Promise<void> {
@@ -125,23 +137,29 @@ export class ConsumerRunner {
       isStale: () => payload.isStale(),
     };
     let lastSync = performance.now();
+    // The offset of the last record whose effect is done. kafkajs reads resolved offsets only when
+    // it commits (commitOffsetsIfNecessary, after the batch, on stop and rebalance), so it gets it
+    // right before each of those rather than per record (it parses the offset on every call).
+    let done: string | undefined;
     for (const message of batch.messages) {
       if (!live.isRunning() || live.isStale() || this.stopping.signal.aborted) break;
       const raw = toRaw(batch.topic, batch.partition, message);
       const outcome = await this.processRecord(binding, raw, live);
       if (outcome === 'abandoned') break;
       // Only now, after the effect: the offset may be committed.
-      payload.resolveOffset(message.offset);
+      done = message.offset;
       const now = performance.now();
       if (now - lastSync >= SYNC_EVERY_MS) {
         lastSync = now;
+        payload.resolveOffset(done);
         await payload.commitOffsetsIfNecessary();
         await live.heartbeat();
       }
     }
+    if (done !== undefined) payload.resolveOffset(done);
   }
 
-  private async processRecord(binding: TopicBinding, raw: RawRecord, live: Liveness): Promise<Outcome> {
+  private async processRecord(binding: Bound, raw: RawRecord, live: Liveness): Promise<Outcome> {
     const decoded = decodeRecord(binding.topicId, binding.spec, raw);
     if (!decoded.ok) {
       this.logger.warn(`${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`);
@@ -153,11 +171,12 @@ export class ConsumerRunner {
     }
     const parent = contextFromHeaders(raw.headers);
     for (let attempt = 0; ; attempt++) {
-      const stopTimer = handlerSeconds.startTimer({ topic: binding.topicName });
+      const started = performance.now();
+      const stopTimer = (): void => handlerSeconds.observe(binding.labels, (performance.now() - started) / 1000);
       try {
         await this.traced(binding, raw, decoded.record, parent);
         stopTimer();
-        consumed.inc({ topic: binding.topicName, outcome: 'handled' });
+        consumed.inc(binding.handledLabels);
         return 'done';
       } catch (error) {
         stopTimer();

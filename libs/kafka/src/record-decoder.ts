@@ -1,6 +1,7 @@
 import {
   type Envelope,
   type KafkaHeaders,
+  NO_PARSE,
   type TopicId,
   type TopicSpec,
   completeEnvelope,
@@ -44,28 +45,30 @@ const JSON_TYPES = /^application\/([\w.+-]*\+)?json\b/i;
  */
 export function decodeRecord<T>(topicId: TopicId, spec: TopicSpec, raw: RawRecord): DecodeResult<T> {
   const partial = decodeEnvelope(raw.headers);
-  const key = raw.key === null ? null : raw.key.toString('utf8');
   const timestamp = Number(raw.timestamp);
-  const base = {
+  // Built once, at the end (this runs for every record of every consumer).
+  const record = (value: T, envelope: Envelope): ConsumedRecord<T> => ({
     topicId,
     topic: raw.topic,
     partition: raw.partition,
     offset: raw.offset,
-    key,
+    key: raw.key === null ? null : raw.key.toString('utf8'),
     headers: raw.headers ?? {},
     timestamp,
-  };
-  const fallbackId = `${raw.topic}:${raw.partition}:${raw.offset}`;
+    value,
+    envelope,
+  });
+  const fallbackId = (): string => `${raw.topic}:${raw.partition}:${raw.offset}`;
 
   if (raw.value === null || raw.value.length === 0) {
     if (spec.tombstones && raw.value === null) {
       const envelope = completeEnvelope(partial, {
-        id: fallbackId,
+        id: partial.id ?? fallbackId(),
         source: `kafka:${raw.topic}`,
         type: spec.ceType,
         timeMs: timestamp,
       });
-      return { ok: true, record: { ...base, value: null as T, envelope } };
+      return { ok: true, record: record(null as T, envelope) };
     }
     return { ok: false, code: 'EMPTY_VALUE', reason: 'record has no value' };
   }
@@ -78,7 +81,8 @@ export function decodeRecord<T>(topicId: TopicId, spec: TopicSpec, raw: RawRecor
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.value.toString('utf8'));
+    parsed = spec.parse ? spec.parse(raw.value) : NO_PARSE;
+    if (parsed === NO_PARSE) parsed = JSON.parse(raw.value.toString('utf8'));
   } catch (error) {
     return { ok: false, code: 'INVALID_JSON', reason: `value is not JSON: ${(error as Error).message}` };
   }
@@ -87,11 +91,14 @@ export function decodeRecord<T>(topicId: TopicId, spec: TopicSpec, raw: RawRecor
     return { ok: false, code: 'SCHEMA_VIOLATION', reason: describeFieldErrors(result.errors) };
   }
   const value = result.value as Record<string, unknown>;
+  const id = value['id'];
+  const source = value['source'];
+  const time = value['timestamp'];
   const envelope = completeEnvelope(partial, {
-    id: typeof value['id'] === 'string' ? value['id'] : fallbackId,
-    source: typeof value['source'] === 'string' ? value['source'] : `kafka:${raw.topic}`,
+    id: partial.id ?? (typeof id === 'string' ? id : fallbackId()),
+    source: typeof source === 'string' ? source : `kafka:${raw.topic}`,
     type: spec.ceType,
-    timeMs: typeof value['timestamp'] === 'number' ? value['timestamp'] : timestamp,
+    timeMs: typeof time === 'number' ? time : timestamp,
   });
-  return { ok: true, record: { ...base, value: result.value as T, envelope } };
+  return { ok: true, record: record(result.value as T, envelope) };
 }
