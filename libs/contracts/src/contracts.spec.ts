@@ -65,6 +65,7 @@ describe('MetricBatchDto', () => {
     ['nested tags', { ...good, metrics: [{ name: 'm', value: 1, tags: { a: { b: 'c' } } }] }, 'metrics[0].tags'],
     ['timestamp in float seconds', { ...good, timestamp: 1.5 }, 'timestamp'],
     ['negative timestamp', { ...good, timestamp: -1 }, 'timestamp'],
+    ['timestamp beyond what a Date can hold', { ...good, timestamp: 8.64e15 + 1 }, 'timestamp'],
     ['unknown top-level field', { ...good, extra: true }, 'extra'],
     ['unknown metric field', { ...good, metrics: [{ name: 'm', value: 1, typo: 1 }] }, 'metrics[0].typo'],
     ['source too long', { ...good, source: 'x'.repeat(257) }, 'source'],

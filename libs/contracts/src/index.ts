@@ -20,4 +20,3 @@ export * from './config/silence.dto';
 export * from './config/inhibit-rule.dto';
 export * from './config/time-interval.dto';
 export * from './config/receiver.dto';
-export * from './fast-json';

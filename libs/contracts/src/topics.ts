@@ -1,7 +1,6 @@
 import { AlertDto, NotificationRequestDto } from './dto/alert.dto';
 import { EventDto } from './dto/event.dto';
 import { MetricBatchDto } from './dto/metric-batch.dto';
-import { parseAsciiJson } from './fast-json';
 import { validateEvent, validateMetricBatch } from './fast-validation';
 import type { ContractResult } from './validation';
 import { AuditEventDto, CommandDto, ConfigRecordDto, DeliveryAttemptDto, HealthReportDto } from './dto/operations.dto';
@@ -32,11 +31,6 @@ export interface TopicSpec<T extends object = object> {
    * use it instead of class-validator when present.
    */
   readonly validate?: (value: unknown) => ContractResult<T>;
-  /**
-   * A faster JSON parser for the high-volume topics: JSON.parse's result, or NO_PARSE to leave
-   * the record to JSON.parse (see fast-json.ts).
-   */
-  readonly parse?: (bytes: Uint8Array) => unknown;
 }
 
 /**
@@ -53,7 +47,6 @@ export const TOPICS = {
     retentionMs: 3 * DAY,
     schema: MetricBatchDto,
     validate: validateMetricBatch,
-    parse: parseAsciiJson,
     description: 'Metric batches from the gateway, connectors and external producers.',
   },
   events: {

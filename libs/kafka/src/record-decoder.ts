@@ -1,7 +1,6 @@
 import {
   type Envelope,
   type KafkaHeaders,
-  NO_PARSE,
   type TopicId,
   type TopicSpec,
   completeEnvelope,
@@ -81,8 +80,7 @@ export function decodeRecord<T>(topicId: TopicId, spec: TopicSpec, raw: RawRecor
   }
   let parsed: unknown;
   try {
-    parsed = spec.parse ? spec.parse(raw.value) : NO_PARSE;
-    if (parsed === NO_PARSE) parsed = JSON.parse(raw.value.toString('utf8'));
+    parsed = JSON.parse(raw.value.toString('utf8'));
   } catch (error) {
     return { ok: false, code: 'INVALID_JSON', reason: `value is not JSON: ${(error as Error).message}` };
   }

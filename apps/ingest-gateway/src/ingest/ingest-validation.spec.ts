@@ -21,6 +21,7 @@ const metricCases: [string, unknown][] = [
   ['numeric source', { ...good, source: 7 }],
   ['float timestamp', { ...good, timestamp: 1.5 }],
   ['negative timestamp', { ...good, timestamp: -1 }],
+  ['timestamp beyond what a Date can hold', { ...good, timestamp: 8.64e15 + 1 }],
   ['string timestamp', { ...good, timestamp: '1732248000000' }],
   ['no metrics', { source: 's' }],
   ['empty metrics', { ...good, metrics: [] }],

@@ -1,4 +1,4 @@
-import { IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { LIMITS } from './validators';
 
@@ -14,6 +14,7 @@ export abstract class IngestRecordDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(LIMITS.timestampMs)
   @JSONSchema({ description: 'Unix timestamp in milliseconds; receipt time when absent.' })
   timestamp?: number;
 

@@ -9,6 +9,8 @@ export const LIMITS = {
   tagCount: 64,
   metricsPerBatch: 10_000,
   id: 128,
+  /** The largest time a JavaScript Date can hold (ms); later timestamps cannot be rendered. */
+  timestampMs: 8_640_000_000_000_000,
 } as const;
 
 function isStringRecord(value: unknown, maxEntries: number, maxKey: number, maxValue: number): boolean {
