@@ -57,7 +57,11 @@ function checkUnknown(errors: FieldError[], prefix: string, obj: Record<string, 
 function checkBase(errors: FieldError[], body: Record<string, unknown>): void {
   if (body['id'] !== undefined && body['id'] !== null) checkString(errors, 'id', body['id'], MAX_ID, false);
   const ts = body['timestamp'];
-  if (ts !== undefined && ts !== null && (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > LIMITS.timestampMs)) {
+  if (
+    ts !== undefined &&
+    ts !== null &&
+    (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0 || ts > LIMITS.timestampMs)
+  ) {
     push(
       errors,
       'timestamp',
