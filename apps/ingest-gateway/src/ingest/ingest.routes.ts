@@ -39,19 +39,32 @@ export interface IngestRouteDeps {
  */
 export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRouteDeps): void {
   const errorHandler = (error: unknown, _request: FastifyRequest, reply: FastifyReply): void => {
-    const { status, body, headers } = toErrorResponse(error);
+    // Fastify refuses other content types before reading the body; same answer as the handler's.
+    const { status, body, headers } = toErrorResponse(
+      (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? unsupportedMediaType() : error,
+    );
     void reply.status(status).headers(headers).send(body);
+  };
+  // Key, scope and rate are checked on the headers, before Fastify reads the body: a client
+  // without a valid key cannot make the gateway read (and parse) up to the body limit.
+  // Synchronous for a known key with tokens left (no promise per request).
+  const onRequest = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    let verdict: ReturnType<AuthGuard['authorize']>;
+    try {
+      verdict = deps.auth.authorize(request, 'ingest');
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (verdict instanceof Promise) verdict.then(() => done(), done);
+    else done();
   };
   for (const { url, kind } of INGEST_ROUTES) {
     fastify.route({
       method: 'POST',
       url,
       errorHandler,
-      // Key, scope and rate are checked on the headers, before Fastify reads the body: a client
-      // without a valid key cannot make the gateway read (and parse) up to the body limit.
-      onRequest: async (request) => {
-        await deps.auth.authorize(request, 'ingest');
-      },
+      onRequest,
       handler: async (request, reply) => {
         const principal = principalOf(request);
         const { status, body, replayed } = await handleIngest(deps, kind, principal.keyId, request);
@@ -60,6 +73,10 @@ export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRoute
       },
     });
   }
+}
+
+function unsupportedMediaType(): ApiError {
+  return new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
 }
 
 async function handleIngest(
@@ -91,7 +108,7 @@ async function handleIngest(
       throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['no NDJSON line'] }]);
     hashInput = () => text;
   } else {
-    throw new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
+    throw unsupportedMediaType();
   }
   const idempotencyKey = headerValue(request.headers['idempotency-key']);
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
