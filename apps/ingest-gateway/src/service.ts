@@ -5,7 +5,7 @@ import { GatewayEnv } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { AuthGuard } from './auth/auth.guard';
 import { IngestUseCase } from './ingest/ingest.usecase';
-import { NDJSON, type RequestWithText } from './ingest/ingest.routes';
+import { NDJSON } from './ingest/ingest.routes';
 import { attachIngestServer, createIngestServer } from './ingest/ingest-server';
 import { setupOpenApi } from './openapi';
 
@@ -15,14 +15,11 @@ import { setupOpenApi } from './openapi';
  */
 export async function configureHttp(app: NestFastifyApplication, config: GatewayEnv): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
-  // JSON as Fastify parses it (prototype-poisoning checks included), keeping the text: a single
-  // ingest body that needs no change is written to Kafka as posted, without re-serialising.
+  // JSON as Fastify parses it (prototype-poisoning checks included), up to the ingest body limit.
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (request, body, done) => {
-    const text = body.toString('utf8');
-    (request as RequestWithText).bodyBytes = body;
     // Fastify's default parser completes through `done`; its return value is not a promise to wait for.
-    void json(request as Parameters<typeof json>[0], text, done);
+    void json(request as Parameters<typeof json>[0], body.toString('utf8'), done);
   });
   fastify.addContentTypeParser(
     NDJSON,

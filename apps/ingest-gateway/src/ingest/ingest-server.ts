@@ -25,14 +25,14 @@ export interface IngestServerOptions extends IngestRouteDeps {
  */
 export async function createIngestServer(options: IngestServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: options.bodyLimit, trustProxy: false, return503OnClosing: true });
-  app.decorateRequest('bodyBytes', undefined);
-  // JSON as Fastify parses it (prototype-poisoning checks included), keeping the bytes: a single
+  app.decorateRequest('bodyText', undefined);
+  // JSON as Fastify parses it (prototype-poisoning checks included), keeping the text: a single
   // ingest body that needs no change is written to Kafka as posted, without re-serialising.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    (request as unknown as RequestWithText).bodyBytes = body as Buffer;
-    void json(request, (body as Buffer).toString('utf8'), done);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    (request as unknown as RequestWithText).bodyText = body as string;
+    void json(request, body as string, done);
   });
   app.addContentTypeParser(NDJSON, { parseAs: 'string' }, (_request, body, done) => done(null, body));
   registerIngestRoutes(app, options);
