@@ -1,4 +1,5 @@
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { EnvBoolean } from '@airis/config';
+import { IsBoolean, IsIn, IsInt, Max, Min } from 'class-validator';
 
 /** Settings of the ingest gateway (environment variables; see the app README). */
 export class GatewayEnv {
@@ -24,6 +25,11 @@ export class GatewayEnv {
   @Min(1, { message: 'INGEST_PRODUCERS must be at least 1' })
   @Max(16, { message: 'INGEST_PRODUCERS must be at most 16' })
   INGEST_PRODUCERS: number = 4;
+
+  /** Runs the producer pool in a worker thread (kafkajs's encoding off the HTTP thread and its heap). */
+  @EnvBoolean()
+  @IsBoolean({ message: 'INGEST_PRODUCER_THREAD must be true or false' })
+  INGEST_PRODUCER_THREAD: boolean = true;
 
   @IsIn(['kafka', 'noop'], { message: 'INGEST_SINK must be kafka or noop (noop is for benchmarks only)' })
   INGEST_SINK: 'kafka' | 'noop' = 'kafka';

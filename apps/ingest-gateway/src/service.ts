@@ -1,24 +1,25 @@
-import { SERVICE_PORTS, loadConfig, processEnvironment } from '@airis/config';
+import { SERVICE_PORTS, ServiceEnv, loadConfig, processEnvironment } from '@airis/config';
 import type { ServiceDefinition } from '@airis/service';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayEnv } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { AuthGuard } from './auth/auth.guard';
 import { IngestUseCase } from './ingest/ingest.usecase';
-import { NDJSON, type RequestWithText, registerIngestRoutes } from './ingest/ingest.routes';
+import { NDJSON } from './ingest/ingest.routes';
+import { attachIngestServer, createIngestServer } from './ingest/ingest-server';
 import { setupOpenApi } from './openapi';
 
-/** Registers the body types of the ingest routes besides JSON: NDJSON text and protobuf bytes. */
-export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): void {
+/**
+ * Body types of Nest's routes besides JSON (NDJSON text, protobuf bytes), and the ingest
+ * endpoints on a Fastify instance of their own behind the same HTTP server (ingest-server.ts).
+ */
+export async function configureHttp(app: NestFastifyApplication, config: GatewayEnv): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
-  // JSON as Fastify parses it (prototype-poisoning checks included), keeping the text: a single
-  // ingest body that needs no change is written to Kafka as posted, without re-serialising.
+  // JSON as Fastify parses it (prototype-poisoning checks included), up to the ingest body limit.
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: config.INGEST_BODY_LIMIT_BYTES }, (request, body, done) => {
-    const text = body.toString('utf8');
-    (request as RequestWithText).bodyBytes = body;
     // Fastify's default parser completes through `done`; its return value is not a promise to wait for.
-    void json(request as Parameters<typeof json>[0], text, done);
+    void json(request as Parameters<typeof json>[0], body.toString('utf8'), done);
   });
   fastify.addContentTypeParser(
     NDJSON,
@@ -30,11 +31,18 @@ export function configureHttp(app: NestFastifyApplication, config: GatewayEnv): 
     { parseAs: 'buffer', bodyLimit: config.INGEST_BODY_LIMIT_BYTES },
     (_req, body, done) => done(null, body),
   );
-  // The hot ingest endpoints: plain Fastify routes on the same instance (no Nest chain per request).
-  registerIngestRoutes(fastify, {
+  // The hot ingest endpoints: a plain Fastify instance without Nest's hooks and middleware.
+  const ingest = await createIngestServer({
     auth: app.get(AuthGuard),
     ingest: app.get(IngestUseCase),
     retryAfterSeconds: config.INGEST_RETRY_AFTER_SECONDS,
+    bodyLimit: config.INGEST_BODY_LIMIT_BYTES,
+    service: 'ingest-gateway',
+    logLevel: app.get(ServiceEnv).LOG_LEVEL,
+  });
+  attachIngestServer(app.getHttpServer(), ingest);
+  fastify.addHook('onClose', async () => {
+    await ingest.close();
   });
 }
 
@@ -48,7 +56,7 @@ export function gatewayService(env: Record<string, string | undefined> = process
     bodyLimit: config.INGEST_BODY_LIMIT_BYTES,
     env,
     beforeListen: async (app) => {
-      configureHttp(app, config);
+      await configureHttp(app, config);
       await setupOpenApi(app);
     },
   };

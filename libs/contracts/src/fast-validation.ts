@@ -96,8 +96,8 @@ export function validateMetricBatch(body: unknown): Validated<MetricBatchDto> {
   } else {
     for (let i = 0; i < metrics.length; i++) {
       const m: unknown = metrics[i];
-      const p = `metrics[${i}]`;
       if (!isObject(m)) {
+        const p = `metrics[${i}]`;
         push(errors, p, `${p} must be an object {name, value, unit, tags}`);
         continue;
       }
@@ -119,6 +119,8 @@ export function validateMetricBatch(body: unknown): Validated<MetricBatchDto> {
         for (const k in m) if (!METRIC_FIELDS.has(k)) extra = true;
         if (!extra) continue;
       }
+      // Only a sample with an error pays for its field path.
+      const p = `metrics[${i}]`;
       checkUnknown(errors, p, m, METRIC_FIELDS);
       checkString(errors, `${p}.name`, name, MAX_NAME, true);
       if (typeof value !== 'number' || !Number.isFinite(value))

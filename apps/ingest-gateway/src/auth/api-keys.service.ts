@@ -37,6 +37,14 @@ export class ApiKeysService implements OnApplicationBootstrap {
    * cannot fill it; the stored hash and revocation are still checked on every request.
    */
   private readonly hashes = new Map<string, string>();
+  /**
+   * Authorization headers that authenticated, with the resource object they matched (bounded,
+   * only matching keys get in). Valid while the store still holds that very object for the key.
+   */
+  private readonly verified = new Map<
+    string,
+    { resource: ConfigResource<ApiKeySpecDto>; principal: Principal; verdict: Authentication }
+  >();
   /** Principal per stored resource object (a change replaces the object, so this never goes stale). */
   private readonly principals = new WeakMap<ConfigResource<ApiKeySpecDto>, Principal>();
 
@@ -68,6 +76,12 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   authenticate(authorization: string | undefined): Authentication {
     if (!authorization) return { ok: false, reason: 'missing' };
+    // Hot path: this exact header authenticated before, and its key's resource is still the
+    // same object (any change, revocation included, replaces it): one Map read and one compare.
+    const known = this.verified.get(authorization);
+    if (known && this.store.get<ApiKeySpecDto>(API_KEY_KIND, known.principal.keyId) === known.resource) {
+      return known.verdict;
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     const key = match?.[1];
     if (!key) return { ok: false, reason: 'malformed' };
@@ -81,8 +95,15 @@ export class ApiKeysService implements OnApplicationBootstrap {
       if (this.hashes.size >= MAX_CACHED_HASHES) this.hashes.clear();
       this.hashes.set(key, hash);
     }
-    if (resource.spec.revoked_at !== undefined) return { ok: false, reason: 'revoked', keyId };
-    return { ok: true, principal: this.principal(resource) };
+    if (resource.spec.revoked_at !== undefined) {
+      this.verified.delete(authorization);
+      return { ok: false, reason: 'revoked', keyId };
+    }
+    const principal = this.principal(resource);
+    const verdict: Authentication = { ok: true, principal };
+    if (this.verified.size >= MAX_CACHED_HASHES) this.verified.clear();
+    this.verified.set(authorization, { resource, principal, verdict });
+    return verdict;
   }
 
   private principal(resource: ConfigResource<ApiKeySpecDto>): Principal {

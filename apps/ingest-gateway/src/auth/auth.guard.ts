@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error';
 import { ApiKeysService, type Principal } from './api-keys.service';
 import { AuditThrottle } from './audit-throttle';
-import { RateLimiter } from './rate-limiter';
+import { type RateDecision, RateLimiter } from './rate-limiter';
 
 const SCOPE = 'airis:scope';
 
@@ -47,18 +47,19 @@ export class AuthGuard implements CanActivate {
   }
 
   /**
-   * The whole check for one request, also used by the plain Fastify ingest routes: resolves
-   * with the principal (also set on `request.principal`) or throws the ApiError to answer.
+   * The whole check for one request, also used by the plain Fastify ingest routes: returns the
+   * principal (also set on `request.principal`) or throws the ApiError to answer. Synchronous
+   * on the hot path (known key, token in the local lease); a promise only while the rate
+   * limiter waits for a claim.
    */
-  async authorize(request: AuthenticatedRequest, scope: ApiKeyScope): Promise<Principal> {
-    const target = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  authorize(request: AuthenticatedRequest, scope: ApiKeyScope): Principal | Promise<Principal> {
     const auth = this.keys.authenticate(request.headers.authorization);
     if (!auth.ok) {
       this.refused({
         actor: auth.keyId ? `api-key:${auth.keyId}` : 'anonymous',
         action: 'api.authenticate',
         outcome: 'denied',
-        target,
+        target: targetOf(request),
         reason: `${auth.reason} API key`,
         source_ip: request.ip,
       });
@@ -76,24 +77,33 @@ export class AuthGuard implements CanActivate {
         actor: `api-key:${principal.keyId}`,
         action: 'api.authorize',
         outcome: 'denied',
-        target,
+        target: targetOf(request),
         reason: `scope ${scope} required`,
         source_ip: request.ip,
       });
       throw new ApiError(403, 'forbidden', `this API key lacks the ${scope} scope`);
     }
-    const decision = await this.limiter.take(principal.keyId, principal.ratePerSecond, principal.burst);
-    if (!decision.allowed) {
-      throw new ApiError(429, 'rate_limited', `rate limit of ${principal.ratePerSecond}/s exceeded`, undefined, {
-        'retry-after': String(decision.retryAfterSeconds),
-      });
-    }
-    request.principal = principal;
-    return principal;
+    const decision = this.limiter.take(principal.keyId, principal.ratePerSecond, principal.burst);
+    if (decision instanceof Promise) return decision.then((d) => admitted(request, principal, d));
+    return admitted(request, principal, decision);
   }
 
   private refused(entry: AuditEntry): void {
-    const admitted = this.throttle.admit(entry);
-    if (admitted) this.audit.recordInBackground(admitted);
+    const kept = this.throttle.admit(entry);
+    if (kept) this.audit.recordInBackground(kept);
   }
+}
+
+function targetOf(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url}`;
+}
+
+function admitted(request: AuthenticatedRequest, principal: Principal, decision: RateDecision): Principal {
+  if (!decision.allowed) {
+    throw new ApiError(429, 'rate_limited', `rate limit of ${principal.ratePerSecond}/s exceeded`, undefined, {
+      'retry-after': String(decision.retryAfterSeconds),
+    });
+  }
+  request.principal = principal;
+  return principal;
 }

@@ -13,9 +13,15 @@ interface LocalLease {
   expiresAt: number;
   deniedUntil: number;
   leasing?: Promise<void>;
+  /** The bucket the lease was planned for (a key's rate limit can change). */
+  rate: number;
+  burst: number;
+  plan: ReturnType<typeof bucketPlan>;
 }
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+const ALLOWED: RateDecision = Object.freeze({ allowed: true });
 
 /** Most chunks a bucket's burst spans (bounds the claim look-up). */
 const MAX_WINDOW = 64;
@@ -66,13 +72,42 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.sweeper);
   }
 
-  async take(keyId: string, ratePerSecond: number, burst: number): Promise<RateDecision> {
+  /**
+   * One token of the key's bucket. Synchronous while the replica's claimed lease has tokens
+   * (the hot path: a Map read and a few comparisons, no promise); a promise only when a claim
+   * has to be waited for.
+   */
+  take(keyId: string, ratePerSecond: number, burst: number): RateDecision | Promise<RateDecision> {
+    const lease = this.local.get(keyId);
+    if (lease && lease.tokens > 0 && lease.rate === ratePerSecond && lease.burst === burst) {
+      const now = Date.now();
+      if (now < lease.expiresAt) {
+        lease.tokens--;
+        if (
+          !lease.leasing &&
+          now >= lease.deniedUntil &&
+          (lease.tokens < lease.plan.lease / 2 || lease.expiresAt - now < lease.plan.chunkMs / 3)
+        ) {
+          void this.startClaim(keyId, lease, lease.plan);
+        }
+        return ALLOWED;
+      }
+    }
+    return this.takeSlow(keyId, ratePerSecond, burst);
+  }
+
+  private async takeSlow(keyId: string, ratePerSecond: number, burst: number): Promise<RateDecision> {
     let lease = this.local.get(keyId);
     if (!lease) {
-      lease = { tokens: 0, expiresAt: 0, deniedUntil: 0 };
+      lease = { tokens: 0, expiresAt: 0, deniedUntil: 0, rate: 0, burst: 0, plan: bucketPlan(ratePerSecond, burst) };
       this.local.set(keyId, lease);
     }
-    const plan = bucketPlan(ratePerSecond, burst);
+    if (lease.rate !== ratePerSecond || lease.burst !== burst) {
+      lease.rate = ratePerSecond;
+      lease.burst = burst;
+      lease.plan = bucketPlan(ratePerSecond, burst);
+    }
+    const plan = lease.plan;
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = Date.now();
       if (lease.tokens > 0 && now < lease.expiresAt) {
@@ -84,7 +119,7 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
         ) {
           void this.startClaim(keyId, lease, plan);
         }
-        return { allowed: true };
+        return ALLOWED;
       }
       if (now < lease.deniedUntil) {
         return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((lease.deniedUntil - now) / 1000)) };

@@ -1,29 +1,21 @@
-import { isIP, connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { ServiceEnv } from '@airis/config';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from '@airis/kafka';
 import { ReadinessRegistry, counter, histogram } from '@airis/observability';
 import { AppError } from '@airis/resilience';
-import { CompressionTypes, type ISocketFactory, Kafka, type Message, type Producer, logLevel } from 'kafkajs';
+import type { ISocketFactory } from 'kafkajs';
 import { GATEWAY_ENV } from '../gateway.tokens';
 import type { GatewayEnv } from '../gateway.config';
+import { type OutgoingMessage, ProducerLanes, type SendReport } from './producer-lanes';
+import type { FromWorker, ToWorker, WorkerInit } from './producer-lanes.worker';
+
+export { noDelaySocketFactory, type OutgoingMessage } from './producer-lanes';
 
 /** Optional kafkajs socket factory for the ingest producer (tests cut the network with it). */
 export const INGEST_SOCKET_FACTORY = Symbol('INGEST_SOCKET_FACTORY');
-
-export interface OutgoingMessage {
-  topic: string;
-  message: Message;
-}
-
-interface Pending {
-  items: OutgoingMessage[];
-  /** performance.now() when queued: the wait for a free producer is measured. */
-  queuedAt: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
 const sendDuration = histogram(
@@ -49,36 +41,120 @@ const unavailable = counter(
   'Requests answered 503: Kafka did not ack in time',
 );
 
-/**
- * kafkajs's own socket factory without Nagle's algorithm. kafkajs leaves TCP_NODELAY off, so the
- * tail segment of a large produce request (coalesced sends carry many 15 KB records) can wait
- * for the broker's delayed ACK; the broker side already sets TCP_NODELAY.
- */
-export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-  const socket = ssl
-    ? tlsConnect({ host, port, ...ssl, ...(isIP(host) ? {} : { servername: host }) }, onConnect)
-    : netConnect({ host, port, noDelay: true }, onConnect);
-  socket.setNoDelay(true);
-  socket.setKeepAlive(true, 60_000);
-  return socket;
-};
+function observeSend(report: SendReport): void {
+  sendDuration.observe(report.seconds);
+  sendRequests.observe(report.waits.length);
+  for (const w of report.waits) queueWait.observe(w);
+}
 
-/** One idempotent producer and its (at most one) send in flight. */
-interface Lane {
-  producer: Producer;
-  needsConnect: boolean;
-  inFlight: boolean;
-  since: number;
+/** Where the producer pool runs: in this thread, or in a worker thread. */
+interface LanesBackend {
+  connect(): Promise<void>;
+  enqueue(items: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
- * The ingest write path: a small pool of idempotent kafkajs producers (acks=all) of its own.
- * The records of concurrent requests are coalesced into one `sendBatch` per free producer, so a
- * request waits for at most one send ahead of it instead of a queue of them (the idempotent
- * producer allows one in-flight request per broker; more producers mean more sends in flight).
- * A request's records always go out together in one send, so they stay in order; records of
- * different requests have no order to keep. `enqueue` resolves once Kafka has acked the
- * caller's records; `withDeadline` turns a send that is not acked within INGEST_ACK_TIMEOUT_MS
+ * The pool in a worker thread: records are posted to it (structured clone) and each request
+ * waits for its ack message. kafkajs's encoding, its CRC and its many short-lived buffers cost
+ * about four times the CPU of the HTTP side of a request; in the worker they run on the other
+ * core and on a small heap, instead of causing full collections of the application's heap that
+ * stall every request (see README, "Where the latency goes").
+ */
+class ProducerThread implements LanesBackend {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+  private ready: Promise<void>;
+  private closed: (() => void) | undefined;
+
+  constructor(init: WorkerInit, logger: Logger) {
+    const file = join(
+      __dirname,
+      `producer-lanes.worker${existsSync(join(__dirname, 'producer-lanes.worker.js')) ? '.js' : '.ts'}`,
+    );
+    // From TypeScript sources (tests, benches) the worker registers the same compiler first.
+    const source = `${file.endsWith('.ts') ? "require('@swc-node/register');" : ''}require(${JSON.stringify(file)});`;
+    this.worker = new Worker(source, { eval: true, workerData: init });
+    this.worker.unref();
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'ready':
+            resolve();
+            break;
+          case 'failed':
+            reject(new Error(m.message));
+            break;
+          case 'done': {
+            const p = this.pending.get(m.id);
+            this.pending.delete(m.id);
+            if (m.error === undefined) p?.resolve();
+            else p?.reject(new Error(m.error));
+            break;
+          }
+          case 'report':
+            observeSend(m);
+            break;
+          case 'warn':
+            logger.warn(m.message);
+            break;
+          case 'closed':
+            this.closed?.();
+            break;
+        }
+      });
+      this.worker.once('error', (thrown: unknown) => {
+        const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+        logger.error(`ingest producer thread failed: ${error.message}`);
+        reject(error);
+        for (const p of this.pending.values()) p.reject(error);
+        this.pending.clear();
+      });
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.ready;
+  }
+
+  enqueue(items: OutgoingMessage[]): Promise<void> {
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'send', id, items } satisfies ToWorker);
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      this.closed = resolve;
+    });
+    this.worker.postMessage({ type: 'close' } satisfies ToWorker);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await this.worker.terminate();
+  }
+}
+
+/** The pool in this thread (used when tests inject a socket factory, which cannot cross threads). */
+class ProducerInProcess implements LanesBackend {
+  constructor(private readonly lanes: ProducerLanes) {}
+  connect(): Promise<void> {
+    return this.lanes.connect();
+  }
+  enqueue(items: OutgoingMessage[]): Promise<void> {
+    return this.lanes.enqueue(items);
+  }
+  close(): Promise<void> {
+    return this.lanes.close();
+  }
+}
+
+/**
+ * The ingest write path: a small pool of idempotent kafkajs producers (acks=all) of its own
+ * (`ProducerLanes`, coalescing concurrent requests into one `sendBatch` per free producer), in
+ * a worker thread unless a test injects a socket factory. `enqueue` resolves once Kafka has
+ * acked the caller's records; `withDeadline` turns a send that is not acked within INGEST_ACK_TIMEOUT_MS
  * into `kafka_unavailable` (503 at the edge) — kafkajs itself keeps retrying, so the deadline is
  * raced, and the send may still complete later (which is why retries carry deterministic event
  * ids and Idempotency-Keys).
@@ -86,12 +162,12 @@ interface Lane {
 @Injectable()
 export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IngestProducer.name);
-  private readonly kafka: Kafka;
-  private readonly lanes: Lane[] = [];
-  private queue: Pending[] = [];
-  private queuedRecords = 0;
-  private readonly sending = new Set<Promise<void>>();
-  private readonly noop: boolean;
+  private readonly backend: LanesBackend | undefined;
+  /** Requests whose records are queued or being sent: enqueue time, record count. */
+  private readonly outstanding = new Map<number, { since: number; records: number }>();
+  private outstandingRecords = 0;
+  private nextId = 0;
+  private readonly calls = new Set<Promise<void>>();
 
   constructor(
     @Inject(GATEWAY_ENV) private readonly config: GatewayEnv,
@@ -100,67 +176,83 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     private readonly readiness: ReadinessRegistry,
     @Optional() @Inject(INGEST_SOCKET_FACTORY) socketFactory?: ISocketFactory,
   ) {
-    this.noop = config.INGEST_SINK === 'noop';
-    this.kafka = new Kafka({
+    if (config.INGEST_SINK === 'noop') return;
+    const init: WorkerInit = {
       clientId: `${options.clientId}-ingest`,
       brokers: env.KAFKA_BROKERS.split(','),
-      logLevel: logLevel.NOTHING,
-      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
-      connectionTimeout: 3_000,
-      requestTimeout: 10_000,
-      socketFactory: socketFactory ?? noDelaySocketFactory,
-    });
+      producers: config.INGEST_PRODUCERS,
+    };
+    this.backend =
+      socketFactory || !config.INGEST_PRODUCER_THREAD
+        ? new ProducerInProcess(
+            new ProducerLanes({
+              ...init,
+              ...(socketFactory ? { socketFactory } : {}),
+              warn: (message) => this.logger.warn(message),
+              onSend: observeSend,
+            }),
+          )
+        : new ProducerThread(init, this.logger);
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.noop) {
+    if (!this.backend) {
       this.logger.warn('INGEST_SINK=noop: ingested records are discarded (benchmarks only)');
       return;
     }
-    for (let i = 0; i < this.config.INGEST_PRODUCERS; i++) {
-      const lane: Lane = { producer: this.createProducer(), needsConnect: false, inFlight: false, since: 0 };
-      await lane.producer.connect();
-      this.lanes.push(lane);
-    }
+    await this.backend.connect();
     this.readiness.register('ingest-producer', () =>
       Promise.resolve({ up: this.healthy(), detail: this.healthy() ? 'acking' : 'a send is overdue' }),
     );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.sending]);
-    await Promise.allSettled(this.lanes.map((l) => l.producer.disconnect()));
+    await Promise.allSettled([...this.calls]);
+    await this.backend?.close();
   }
 
-  /** False while a send has been waiting for its ack longer than the deadline. */
+  /** False while a request's records have waited for their ack longer than the deadline. */
   healthy(): boolean {
-    const now = Date.now();
-    return this.lanes.every((l) => !l.inFlight || now - l.since < this.config.INGEST_ACK_TIMEOUT_MS);
+    // Map order is insertion order: the first entry is the oldest outstanding request.
+    for (const { since } of this.outstanding.values()) return Date.now() - since < this.config.INGEST_ACK_TIMEOUT_MS;
+    return true;
   }
 
   /** Resolves once every record is acked by all in-sync replicas; rejects `kafka_unavailable` otherwise. */
   send(items: OutgoingMessage[]): Promise<void> {
-    if (this.noop) return Promise.resolve();
+    if (!this.backend) return Promise.resolve();
     return this.withDeadline(this.enqueue(items));
   }
 
   /** The send itself, without the deadline (the caller races it). */
   enqueue(items: OutgoingMessage[]): Promise<void> {
-    if (this.noop) return Promise.resolve();
-    if (!this.healthy() || this.queuedRecords + items.length > this.config.INGEST_MAX_PENDING_RECORDS) {
+    const backend = this.backend;
+    if (!backend) return Promise.resolve();
+    if (!this.healthy() || this.outstandingRecords + items.length > this.config.INGEST_MAX_PENDING_RECORDS) {
       unavailable.inc();
       return Promise.reject(AppError.transient('kafka_unavailable', 'Kafka is not acknowledging writes'));
     }
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ items, resolve, reject, queuedAt: performance.now() });
-      this.queuedRecords += items.length;
-      this.flush();
-    });
+    const id = this.nextId++;
+    this.outstanding.set(id, { since: Date.now(), records: items.length });
+    this.outstandingRecords += items.length;
+    const call = backend.enqueue(items).then(
+      () => this.settle(id),
+      (error: unknown) => {
+        this.settle(id);
+        throw AppError.transient('kafka_unavailable', (error as Error).message);
+      },
+    );
+    this.calls.add(call);
+    void call.then(
+      () => this.calls.delete(call),
+      () => this.calls.delete(call),
+    );
+    return call;
   }
 
   /** Races an enqueued send against the ack deadline. */
   async withDeadline(sending: Promise<void>): Promise<void> {
-    if (this.noop) return sending;
+    if (!this.backend) return sending;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -177,70 +269,10 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private flush(): void {
-    if (this.queue.length === 0) return;
-    const lane = this.lanes.find((l) => !l.inFlight);
-    if (!lane) return; // the next send to finish picks the queue up
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedRecords -= batch.reduce((n, p) => n + p.items.length, 0);
-    const byTopic = new Map<string, Message[]>();
-    for (const p of batch) {
-      for (const { topic, message } of p.items) {
-        const list = byTopic.get(topic);
-        if (list) list.push(message);
-        else byTopic.set(topic, [message]);
-      }
-    }
-    lane.inFlight = true;
-    lane.since = Date.now();
-    const started = performance.now();
-    for (const p of batch) queueWait.observe((started - p.queuedAt) / 1000);
-    sendRequests.observe(batch.length);
-    const end = sendDuration.startTimer();
-    const run = (async () => {
-      try {
-        if (lane.needsConnect) {
-          await lane.producer.connect();
-          lane.needsConnect = false;
-        }
-        await lane.producer.sendBatch({
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          acks: -1,
-          compression: CompressionTypes.None,
-        });
-        for (const p of batch) p.resolve();
-      } catch (error) {
-        this.logger.warn(`ingest send failed: ${(error as Error).message}`);
-        for (const p of batch) p.reject(AppError.transient('kafka_unavailable', (error as Error).message));
-        await this.replaceProducer(lane);
-      } finally {
-        end();
-        lane.inFlight = false;
-        this.flush();
-      }
-    })();
-    this.sending.add(run);
-    void run.finally(() => this.sending.delete(run));
-  }
-
-  /**
-   * After kafkajs gave up on a send, a fresh producer (new producer id) avoids any doubt about
-   * the old one's sequence numbers; the records were never acked, so nothing is lost.
-   */
-  private async replaceProducer(lane: Lane): Promise<void> {
-    const old = lane.producer;
-    lane.producer = this.createProducer();
-    await old.disconnect().catch(() => undefined);
-    try {
-      await lane.producer.connect();
-    } catch (error) {
-      lane.needsConnect = true;
-      this.logger.warn(`ingest producer reconnect failed: ${(error as Error).message}`);
-    }
-  }
-
-  private createProducer(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  private settle(id: number): void {
+    const entry = this.outstanding.get(id);
+    if (!entry) return;
+    this.outstanding.delete(id);
+    this.outstandingRecords -= entry.records;
   }
 }

@@ -4,6 +4,7 @@ import { ApiError } from '../http/api-error';
 import { toErrorResponse } from '../http/api-exception.filter';
 import { IdempotencyStore } from './idempotency.store';
 import {
+  type IngestCommand,
   type IngestKind,
   type IngestUseCase,
   IngestValidationError,
@@ -13,8 +14,8 @@ import {
 
 export const NDJSON = 'application/x-ndjson';
 
-/** The JSON body as received, kept by the gateway's JSON parser (service.ts): written to Kafka as is when unchanged. */
-export type RequestWithText = { bodyBytes?: Buffer };
+/** The JSON body as received, kept by the ingest server's JSON parser: written to Kafka as is when unchanged. */
+export type RequestWithText = { bodyText?: string };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export const INGEST_ROUTES: readonly { url: string; kind: IngestKind }[] = [
@@ -39,19 +40,32 @@ export interface IngestRouteDeps {
  */
 export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRouteDeps): void {
   const errorHandler = (error: unknown, _request: FastifyRequest, reply: FastifyReply): void => {
-    const { status, body, headers } = toErrorResponse(error);
+    // Fastify refuses other content types before reading the body; same answer as the handler's.
+    const { status, body, headers } = toErrorResponse(
+      (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? unsupportedMediaType() : error,
+    );
     void reply.status(status).headers(headers).send(body);
+  };
+  // Key, scope and rate are checked on the headers, before Fastify reads the body: a client
+  // without a valid key cannot make the gateway read (and parse) up to the body limit.
+  // Synchronous for a known key with tokens left (no promise per request).
+  const onRequest = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    let verdict: ReturnType<AuthGuard['authorize']>;
+    try {
+      verdict = deps.auth.authorize(request, 'ingest');
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (verdict instanceof Promise) verdict.then(() => done(), done);
+    else done();
   };
   for (const { url, kind } of INGEST_ROUTES) {
     fastify.route({
       method: 'POST',
       url,
       errorHandler,
-      // Key, scope and rate are checked on the headers, before Fastify reads the body: a client
-      // without a valid key cannot make the gateway read (and parse) up to the body limit.
-      onRequest: async (request) => {
-        await deps.auth.authorize(request, 'ingest');
-      },
+      onRequest,
       handler: async (request, reply) => {
         const principal = principalOf(request);
         const { status, body, replayed } = await handleIngest(deps, kind, principal.keyId, request);
@@ -62,6 +76,10 @@ export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRoute
   }
 }
 
+function unsupportedMediaType(): ApiError {
+  return new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
+}
+
 async function handleIngest(
   deps: IngestRouteDeps,
   kind: IngestKind,
@@ -69,47 +87,39 @@ async function handleIngest(
   request: FastifyRequest,
 ): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  let items: unknown[];
-  let batch: boolean;
-  let hashInput: () => string;
-  let raw: (string | Buffer | undefined)[] | undefined;
+  let command: IngestCommand;
+  let ndjsonText: string | undefined;
   if (contentType === 'application/json') {
     const body = request.body;
-    batch = Array.isArray(body);
-    items = batch ? (body as unknown[]) : [body];
-    if (!batch) raw = [(request as FastifyRequest & RequestWithText).bodyBytes];
+    const batch = Array.isArray(body);
+    const items = batch ? (body as unknown[]) : [body];
     if (items.length === 0)
       throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['array must not be empty'] }]);
-    hashInput = () => JSON.stringify(body);
+    command = { kind, keyId, items, batch, requestHash: '' };
+    if (!batch) command.raw = [(request as FastifyRequest & RequestWithText).bodyText];
   } else if (contentType === NDJSON) {
-    const text = typeof request.body === 'string' ? request.body : '';
-    batch = true;
+    ndjsonText = typeof request.body === 'string' ? request.body : '';
     const lines: string[] = [];
-    items = parseNdjson(text, lines);
-    raw = lines;
+    const items = parseNdjson(ndjsonText, lines);
     if (items.length === 0)
       throw ApiError.badRequest('the batch is empty', [{ field: '', messages: ['no NDJSON line'] }]);
-    hashInput = () => text;
+    command = { kind, keyId, items, batch: true, raw: lines, requestHash: '' };
   } else {
-    throw new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
+    throw unsupportedMediaType();
   }
   const idempotencyKey = headerValue(request.headers['idempotency-key']);
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw ApiError.badRequest('invalid Idempotency-Key', [
-      { field: 'Idempotency-Key', messages: ['must be 1-255 visible ASCII characters'] },
-    ]);
+  if (idempotencyKey !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw ApiError.badRequest('invalid Idempotency-Key', [
+        { field: 'Idempotency-Key', messages: ['must be 1-255 visible ASCII characters'] },
+      ]);
+    }
+    command.idempotencyKey = idempotencyKey;
+    // Only retries need the body's hash: requests without a key skip re-serialising the body.
+    command.requestHash = IdempotencyStore.requestHash(kind, ndjsonText ?? JSON.stringify(request.body));
   }
   try {
-    const outcome = await deps.ingest.ingest({
-      kind,
-      keyId,
-      items,
-      ...(raw ? { raw } : {}),
-      batch,
-      ...(idempotencyKey ? { idempotencyKey } : {}),
-      // Only retries need the body's hash: skip re-serialising thousands of metrics otherwise.
-      requestHash: idempotencyKey ? IdempotencyStore.requestHash(kind, hashInput()) : '',
-    });
+    const outcome = await deps.ingest.ingest(command);
     if (outcome.type === 'conflict') {
       throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different body');
     }

@@ -164,22 +164,17 @@ export class IngestUseCase {
         value.id ??
         (command.idempotencyKey ? deterministicId(command.keyId, command.idempotencyKey, index) : randomUUID());
       ids.push(id);
-      const message: Message = {
-        key: value.source,
-        value: text ?? JSON.stringify(value),
-        headers: {
-          ...encodeEnvelope({
-            id,
-            source: this.source,
-            type,
-            time,
-            specversion: CE_SPEC_VERSION,
-            contentType: JSON_CONTENT_TYPE,
-          }),
-          ...trace,
-          'airis-api-key': command.keyId,
-        },
-      };
+      const headers: Record<string, string> = encodeEnvelope({
+        id,
+        source: this.source,
+        type,
+        time,
+        specversion: CE_SPEC_VERSION,
+        contentType: JSON_CONTENT_TYPE,
+      });
+      for (const name in trace) headers[name] = trace[name] as string;
+      headers['airis-api-key'] = command.keyId;
+      const message: Message = { key: value.source, value: text ?? JSON.stringify(value), headers };
       messages.push({ topic, message });
     }
     if (errors.length > 0) rejectedItems.inc({ kind: command.kind }, errors.length);
