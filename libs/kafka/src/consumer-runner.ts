@@ -19,11 +19,34 @@ import { contextFromHeaders } from './trace-context';
 
 export type RecordHandler = (record: ConsumedRecord<unknown>) => Promise<void>;
 
+/** Where a batch comes from. */
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  /**
+   * Counts this consumer's group joins. A batch with an epoch the handler has not seen for this
+   * partition may follow another member's work on it (a rebalance happened in between).
+   */
+  epoch: number;
+}
+
+/**
+ * Handles the valid records of one batch of one partition (in offset order). Resolves with,
+ * per record, an error that sends that record to the DLQ (classified like a thrown one), or
+ * nothing when all are done. Throwing means none is done: the batch is retried like a record.
+ */
+export type BatchHandler = (
+  records: ConsumedRecord<unknown>[],
+  batch: BatchContext,
+) => Promise<readonly (Error | undefined)[] | undefined>;
+
 export interface TopicBinding {
   topicId: TopicId;
   topicName: string;
   spec: TopicSpec;
   handler: RecordHandler;
+  /** When set, records are handed over a batch at a time (`handler` is the one-record fallback). */
+  batchHandler?: BatchHandler;
 }
 
 export interface RunnerOptions {
@@ -51,6 +74,8 @@ const HEARTBEAT_EVERY_MS = 2000;
  * on stop and before a rebalance). Awaiting both per record cost more than small handlers.
  */
 const SYNC_EVERY_MS = 100;
+/** A fetched batch is handed to a batch handler in slices of at most this many records. */
+const MAX_BATCH_RECORDS = 500;
 
 const consumed = counter('airis_kafka_consumed_records_total', 'Records handled, by outcome', ['topic', 'outcome']);
 const retries = counter('airis_kafka_handler_retries_total', 'Handler attempts that failed and were retried', [
@@ -73,6 +98,8 @@ export class ConsumerRunner {
   private readonly tracer = trace.getTracer('airis-kafka');
   /** Set when kafkajs gave up on the consumer (a crash it will not restart from). */
   private fatal: Error | undefined;
+  /** Group joins so far (BatchContext.epoch). */
+  private epoch = 0;
 
   constructor(
     private readonly consumer: Consumer,
@@ -92,6 +119,7 @@ export class ConsumerRunner {
       this.fatal = payload.error;
       this.logger.error(`consumer stopped for good: ${payload.error.message}`);
     });
+    if (this.consumer.events.GROUP_JOIN) this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.epoch++);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.bindings.keys()], fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
@@ -124,6 +152,7 @@ export class ConsumerRunner {
       isRunning: () => payload.isRunning(),
       isStale: () => payload.isStale(),
     };
+    if (binding.batchHandler) return this.eachBatchWhole(binding, binding.batchHandler, payload, live);
     let lastSync = performance.now();
     for (const message of batch.messages) {
       if (!live.isRunning() || live.isStale() || this.stopping.signal.aborted) break;
@@ -141,7 +170,109 @@ export class ConsumerRunner {
     }
   }
 
-  private async processRecord(binding: TopicBinding, raw: RawRecord, live: Liveness): Promise<Outcome> {
+  /**
+   * Batch mode: per slice of the batch, invalid records go to the DLQ, the valid ones to the
+   * batch handler at once; the slice's last offset is resolved only once both are done.
+   */
+  private async eachBatchWhole(
+    binding: TopicBinding,
+    handler: BatchHandler,
+    payload: EachBatchPayload,
+    live: Liveness,
+  ): Promise<void> {
+    const { batch } = payload;
+    const context: BatchContext = { topic: batch.topic, partition: batch.partition, epoch: this.epoch };
+    for (let at = 0; at < batch.messages.length; at += MAX_BATCH_RECORDS) {
+      if (!live.isRunning() || live.isStale() || this.stopping.signal.aborted) return;
+      const slice = batch.messages.slice(at, at + MAX_BATCH_RECORDS);
+      const valid: { raw: RawRecord; record: ConsumedRecord<unknown> }[] = [];
+      for (const message of slice) {
+        const raw = toRaw(batch.topic, batch.partition, message);
+        const decoded = decodeRecord(binding.topicId, binding.spec, raw);
+        if (decoded.ok) {
+          valid.push({ raw, record: decoded.record });
+          continue;
+        }
+        this.logger.warn(`${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`);
+        const why = { code: decoded.code, errorClass: 'VALIDATION' as const, reason: decoded.reason, attempts: 0 };
+        if ((await this.deadLetter(raw, why, live)) === 'abandoned') return;
+      }
+      if (valid.length > 0 && (await this.processBatch(binding, handler, valid, context, live)) === 'abandoned') return;
+      const last = slice[slice.length - 1];
+      if (last) payload.resolveOffset(last.offset);
+      await payload.commitOffsetsIfNecessary();
+      await live.heartbeat();
+    }
+  }
+
+  private async processBatch(
+    binding: TopicBinding,
+    handler: BatchHandler,
+    valid: { raw: RawRecord; record: ConsumedRecord<unknown> }[],
+    context: BatchContext,
+    live: Liveness,
+  ): Promise<Outcome> {
+    for (let attempt = 0; ; attempt++) {
+      const stopTimer = handlerSeconds.startTimer({ topic: binding.topicName });
+      let results: readonly (Error | undefined)[] | undefined;
+      try {
+        results = await handler(
+          valid.map((v) => v.record),
+          context,
+        );
+        stopTimer();
+      } catch (error) {
+        stopTimer();
+        const c = classifyError(error);
+        if (c.errorClass === 'PERMANENT' || (!c.certain && attempt + 1 >= this.options.maxUncertainAttempts)) {
+          // Which record is at fault is unknown: one at a time, each with its own outcome.
+          this.logger.warn(
+            `${context.topic}[${context.partition}] batch of ${valid.length} failed (${c.code}): ${c.message}; one record at a time`,
+          );
+          const one: RecordHandler = async (record) => {
+            const [failure] = (await handler([record], context)) ?? [];
+            if (failure) throw failure;
+          };
+          for (const v of valid) {
+            if ((await this.processRecord(binding, v.raw, live, one)) === 'abandoned') return 'abandoned';
+          }
+          return 'done';
+        }
+        retries.inc({ topic: binding.topicName, code: c.code });
+        this.logger.warn(
+          `${context.topic}[${context.partition}] batch of ${valid.length} attempt ${attempt + 1} failed (${c.code}): ${c.message}; retrying`,
+        );
+        if (!(await this.wait(backoffDelay(attempt), live))) return 'abandoned';
+        continue;
+      }
+      for (let i = 0; i < valid.length; i++) {
+        const error = results?.[i];
+        const v = valid[i];
+        if (!v) continue;
+        if (!error) {
+          consumed.inc({ topic: binding.topicName, outcome: 'handled' });
+          continue;
+        }
+        const c = classifyError(error);
+        this.logger.warn(`${v.raw.topic}[${v.raw.partition}]@${v.raw.offset} failed (${c.code}): ${c.message}`);
+        const why: DeadLetterReason = {
+          code: c.code,
+          errorClass: c.errorClass === 'PERMANENT' ? 'PERMANENT' : 'RETRIES_EXHAUSTED',
+          reason: c.message,
+          attempts: attempt + 1,
+        };
+        if ((await this.deadLetter(v.raw, why, live)) === 'abandoned') return 'abandoned';
+      }
+      return 'done';
+    }
+  }
+
+  private async processRecord(
+    binding: TopicBinding,
+    raw: RawRecord,
+    live: Liveness,
+    handle: RecordHandler = binding.handler,
+  ): Promise<Outcome> {
     const decoded = decodeRecord(binding.topicId, binding.spec, raw);
     if (!decoded.ok) {
       this.logger.warn(`${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`);
@@ -155,7 +286,7 @@ export class ConsumerRunner {
     for (let attempt = 0; ; attempt++) {
       const stopTimer = handlerSeconds.startTimer({ topic: binding.topicName });
       try {
-        await this.traced(binding, raw, decoded.record, parent);
+        await this.traced(binding, raw, decoded.record, parent, handle);
         stopTimer();
         consumed.inc({ topic: binding.topicName, outcome: 'handled' });
         return 'done';
@@ -199,6 +330,7 @@ export class ConsumerRunner {
     raw: RawRecord,
     record: ConsumedRecord<unknown>,
     parent: Context,
+    handle: RecordHandler,
   ): Promise<void> {
     const span = this.tracer.startSpan(
       `process ${binding.topicName}`,
@@ -216,10 +348,10 @@ export class ConsumerRunner {
       parent,
     );
     if (!span.isRecording() && !isSpanContextValid(span.spanContext()) && context.active() === ROOT_CONTEXT) {
-      return binding.handler(record);
+      return handle(record);
     }
     try {
-      await context.with(trace.setSpan(parent, span), () => binding.handler(record));
+      await context.with(trace.setSpan(parent, span), () => handle(record));
     } catch (error) {
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });

@@ -61,6 +61,20 @@ export interface AttemptDoc {
   expiresAt: Date;
 }
 
+/**
+ * "Every delivery of `tp` (topic/partition) up to `offset` is stored": written after each
+ * consumed batch's deliveries are, read when a partition is (re)assigned.
+ */
+export interface MarkDoc {
+  _id: string;
+  tp: string;
+  offset: number;
+  expiresAt: Date;
+}
+
+/** Marks outlive the topics' 7-day retention: older records cannot be redelivered. */
+const MARK_RETENTION_MS = 8 * 24 * 3_600_000;
+
 /** State of one endpoint (a receiver's channel URL) across deliveries. */
 export interface EndpointDoc {
   _id: string;
@@ -140,6 +154,39 @@ export class DeliveryStore implements OnModuleInit {
 
   get leases(): Collection<{ _id: string; owner: string; until: Date; expiresAt: Date }> {
     return this.db().collection('notifier_leases');
+  }
+
+  get marks(): Collection<MarkDoc> {
+    return this.db().collection<MarkDoc>('notifier_marks');
+  }
+
+  /** The highest stored mark of `tp`, -1 when none (scans the marks of `tp`; on assignment only). */
+  async storedMark(tp: string): Promise<number> {
+    const docs = await this.marks.find({ tp }, { projection: { offset: 1 } }).toArray();
+    return docs.reduce((max, d) => Math.max(max, d.offset), -1);
+  }
+
+  /** Records that every delivery of `tp` up to `offset` is stored (an insert: FerretDB's cheap write). */
+  async addMark(tp: string, offset: number): Promise<void> {
+    await insertUnique(this.marks, {
+      _id: `${tp}@${offset}`,
+      tp,
+      offset,
+      expiresAt: new Date(Date.now() + MARK_RETENTION_MS),
+    });
+  }
+
+  /** Deletes every mark below its partition's highest (only the highest says anything). */
+  async pruneMarks(): Promise<number> {
+    const docs = await this.marks.find({}, { projection: { tp: 1, offset: 1 } }).toArray();
+    const top = new Map<string, number>();
+    for (const d of docs) top.set(d.tp, Math.max(top.get(d.tp) ?? -1, d.offset));
+    const stale = docs.filter((d) => d.offset < (top.get(d.tp) ?? -1)).map((d) => d._id);
+    let deleted = 0;
+    for (let i = 0; i < stale.length; i += 500) {
+      deleted += (await this.marks.deleteMany({ _id: { $in: stale.slice(i, i + 500) } })).deletedCount;
+    }
+    return deleted;
   }
 
   get commands(): Collection<{ _id: string; action: string; at: Date; result: Record<string, unknown> }> {
