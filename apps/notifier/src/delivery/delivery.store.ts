@@ -97,8 +97,12 @@ interface Settle {
 export class DeliveryStore implements OnModuleInit {
   private outcomes: { id: string; set: Partial<DeliveryDoc>; onlyPending: boolean; done: Settle }[] = [];
   private writingOutcomes = false;
-  private inserts: { docs: DeliveryDoc[]; resolve: (created: boolean[]) => void; reject: (error: Error) => void }[] =
-    [];
+  private inserts: {
+    docs: DeliveryDoc[];
+    mark?: { tp: string; offset: number };
+    resolve: (created: boolean[]) => void;
+    reject: (error: Error) => void;
+  }[] = [];
   private writingInserts = false;
 
   constructor(@InjectConnection() private readonly connection: Connection) {}
@@ -166,16 +170,6 @@ export class DeliveryStore implements OnModuleInit {
     return docs.reduce((max, d) => Math.max(max, d.offset), -1);
   }
 
-  /** Records that every delivery of `tp` up to `offset` is stored (an insert: FerretDB's cheap write). */
-  async addMark(tp: string, offset: number): Promise<void> {
-    await insertUnique(this.marks, {
-      _id: `${tp}@${offset}`,
-      tp,
-      offset,
-      expiresAt: new Date(Date.now() + MARK_RETENTION_MS),
-    });
-  }
-
   /** Deletes every mark below its partition's highest (only the highest says anything). */
   async pruneMarks(): Promise<number> {
     const docs = await this.marks.find({}, { projection: { tp: 1, offset: 1 } }).toArray();
@@ -207,14 +201,16 @@ export class DeliveryStore implements OnModuleInit {
 
   /**
    * Inserts new deliveries; resolves, per doc, whether this call created it — the unique _id
-   * decides, the only write FerretDB 1.24 makes exclusive. Group-committed like `setDelivery`:
-   * the records of all partitions being consumed at once go in one unordered insertMany (a
-   * redelivered record's existing keys do not stop the others).
+   * decides, the only write FerretDB 1.24 makes exclusive. With `mark`, the partition's stored
+   * mark moves to `mark.offset` once the deliveries are in. Group-committed like
+   * `setDelivery`: the batches of all partitions being consumed at once go in one unordered
+   * insertMany (a redelivered record's existing keys do not stop the others), then their marks
+   * in a second one.
    */
-  insertNew(docs: DeliveryDoc[]): Promise<boolean[]> {
+  insertNew(docs: DeliveryDoc[], mark?: { tp: string; offset: number }): Promise<boolean[]> {
     if (docs.length === 0) return Promise.resolve([]);
     return new Promise<boolean[]>((resolve, reject) => {
-      this.inserts.push({ docs, resolve, reject });
+      this.inserts.push({ docs, ...(mark ? { mark } : {}), resolve, reject });
       if (!this.writingInserts) {
         this.writingInserts = true;
         setImmediate(() => void this.writeInserts());
@@ -239,6 +235,17 @@ export class DeliveryStore implements OnModuleInit {
           created[0] = false;
         } else {
           failure = error;
+        }
+      }
+      const marks = batch.flatMap((b) => (b.mark ? [markDoc(b.mark.tp, b.mark.offset)] : []));
+      if (!failure && marks.length > 0) {
+        try {
+          await this.marks.insertMany(marks, { ordered: false });
+        } catch (error) {
+          const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+          const list = Array.isArray(writeErrors) ? (writeErrors as { code: number }[]) : undefined;
+          const allDuplicates = list ? list.every((e) => e.code === 11000) : isDuplicateKey(error);
+          if (!allDuplicates) failure = error;
         }
       }
       let at = 0;
@@ -329,6 +336,10 @@ export class DeliveryStore implements OnModuleInit {
     if (!db) throw new Error('MongoDB connection is not open');
     return db;
   }
+}
+
+function markDoc(tp: string, offset: number): MarkDoc {
+  return { _id: `${tp}@${offset}`, tp, offset, expiresAt: new Date(Date.now() + MARK_RETENTION_MS) };
 }
 
 export function isDuplicateKey(error: unknown): boolean {

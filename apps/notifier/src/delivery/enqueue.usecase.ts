@@ -166,7 +166,11 @@ export class EnqueueUseCase {
       [...fresh.values()].map((doc) => this.unstored.get(doc._id) ?? this.limited(() => this.tryOnce(doc))),
     );
     for (const t of tried) this.unstored.set(t.doc._id, t);
-    const created = await this.store.insertNew(tried.map((t) => t.doc));
+    // The mark goes in with the deliveries (after them): a batch that stored nothing needs none.
+    const created = await this.store.insertNew(
+      tried.map((t) => t.doc),
+      markable === undefined ? undefined : { tp, offset: markable },
+    );
     for (const t of tried) this.unstored.delete(t.doc._id);
     const late: Promise<void>[] = [];
     tried.forEach((t, i) => {
@@ -181,7 +185,7 @@ export class EnqueueUseCase {
       if (t.next) this.dispatcher.noteDue(t.next);
     });
     await Promise.all(late);
-    if (markable !== undefined) await this.markStored(tp, batch.epoch, markable);
+    if (markable !== undefined) this.markStored(tp, batch.epoch, markable);
     return results;
   }
 
@@ -225,8 +229,7 @@ export class EnqueueUseCase {
     return offset;
   }
 
-  private async markStored(tp: string, epoch: number, offset: number): Promise<void> {
-    await this.store.addMark(tp, offset);
+  private markStored(tp: string, epoch: number, offset: number): void {
     const known = this.marks.get(tp);
     if (known && known.epoch === epoch && known.offset < offset) known.offset = offset;
   }
