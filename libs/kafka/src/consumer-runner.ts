@@ -193,7 +193,9 @@ export class ConsumerRunner {
           valid.push({ raw, record: decoded.record });
           continue;
         }
-        this.logger.warn(`${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`);
+        this.logger.warn(
+          `${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`,
+        );
         const why = { code: decoded.code, errorClass: 'VALIDATION' as const, reason: decoded.reason, attempts: 0 };
         if ((await this.deadLetter(raw, why, live)) === 'abandoned') return;
       }

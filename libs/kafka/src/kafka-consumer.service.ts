@@ -71,7 +71,8 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
             where,
             batchHandler,
             handler: async (record) => {
-              const [error] = (await batchHandler([record], { topic: record.topic, partition: record.partition, epoch: -1 })) ?? [];
+              const [error] =
+                (await batchHandler([record], { topic: record.topic, partition: record.partition, epoch: -1 })) ?? [];
               if (error) throw error;
             },
           });
@@ -111,7 +112,12 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     const bindings: TopicBinding[] = consumer.topics.map((topicId) => {
       const f = found.find((x) => x.topic === topicId);
       if (!f) throw new HandlerRegistrationError(`no handler for ${topicId}`);
-      const binding: TopicBinding = { topicId, topicName: this.topics.of(topicId), spec: TOPICS[topicId], handler: f.handler };
+      const binding: TopicBinding = {
+        topicId,
+        topicName: this.topics.of(topicId),
+        spec: TOPICS[topicId],
+        handler: f.handler,
+      };
       if (f.batchHandler) binding.batchHandler = f.batchHandler;
       return binding;
     });
