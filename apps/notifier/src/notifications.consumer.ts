@@ -1,19 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import type { AlertDto, CommandDto, NotificationRequestDto } from '@airis/contracts';
-import { type BatchContext, type ConsumedRecord, KafkaBatchHandler, KafkaHandler } from '@airis/kafka';
+import {
+  type BatchContext,
+  type ConsumedRecord,
+  type DeferredBatchResult,
+  KafkaBatchHandler,
+  KafkaHandler,
+} from '@airis/kafka';
 import { EnqueueUseCase } from './delivery/enqueue.usecase';
 import { ReplayUseCase } from './delivery/replay.usecase';
 
 /**
  * `airis.notifications.v1`, a batch at a time: one delivery per receiver channel, tried once and
- * stored in its resulting state before the batch's offsets commit.
+ * stored in its resulting state; the batch's offsets are committed once it is stored.
  */
 @Injectable()
 export class NotificationsConsumer {
   constructor(private readonly enqueue: EnqueueUseCase) {}
 
-  @KafkaBatchHandler('notifications')
-  handle(records: ConsumedRecord<NotificationRequestDto>[], batch: BatchContext): Promise<(Error | undefined)[]> {
+  @KafkaBatchHandler('notifications', { deferCommit: true })
+  handle(records: ConsumedRecord<NotificationRequestDto>[], batch: BatchContext): Promise<DeferredBatchResult> {
     return this.enqueue.notifications(records, batch);
   }
 }
@@ -23,8 +29,8 @@ export class NotificationsConsumer {
 export class AlertsConsumer {
   constructor(private readonly enqueue: EnqueueUseCase) {}
 
-  @KafkaBatchHandler('alerts')
-  handle(records: ConsumedRecord<AlertDto>[], batch: BatchContext): Promise<(Error | undefined)[]> {
+  @KafkaBatchHandler('alerts', { deferCommit: true })
+  handle(records: ConsumedRecord<AlertDto>[], batch: BatchContext): Promise<DeferredBatchResult> {
     return this.enqueue.alertChanges(records, batch);
   }
 }

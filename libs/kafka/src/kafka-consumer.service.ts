@@ -9,9 +9,15 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { TOPICS, type TopicId } from '@airis/contracts';
 import { ReadinessRegistry } from '@airis/observability';
 import type { Kafka } from 'kafkajs';
-import { type BatchHandler, ConsumerRunner, type RecordHandler, type TopicBinding } from './consumer-runner';
+import {
+  type BatchHandler,
+  ConsumerRunner,
+  type RecordHandler,
+  type TopicBinding,
+  oneAtATime,
+} from './consumer-runner';
 import { KAFKA_CLIENT } from './kafka-client';
-import { KAFKA_BATCH_HANDLER, KAFKA_HANDLER } from './kafka-handler.decorator';
+import { KAFKA_BATCH_HANDLER, KAFKA_HANDLER, type KafkaBatchHandlerOptions } from './kafka-handler.decorator';
 import { KafkaProducer } from './kafka-producer';
 import { PartitionAssignments } from './partition-assignments';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
@@ -27,6 +33,7 @@ interface Found {
   handler: RecordHandler;
   /** Set for a @KafkaBatchHandler (then `handler` hands it one record at a time). */
   batchHandler?: BatchHandler;
+  deferCommit?: boolean;
 }
 
 /**
@@ -64,17 +71,19 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
         const topic = this.reflector.get<TopicId | undefined>(KAFKA_HANDLER, fn as () => unknown);
         if (!topic) continue;
         const where = `${instance.constructor.name}.${method}`;
-        if (this.reflector.get<boolean | undefined>(KAFKA_BATCH_HANDLER, fn as () => unknown)) {
+        const batchOptions = this.reflector.get<KafkaBatchHandlerOptions | undefined>(
+          KAFKA_BATCH_HANDLER,
+          fn as () => unknown,
+        );
+        if (batchOptions) {
           const batchHandler: BatchHandler = (records, batch) => (fn as BatchHandler).call(instance, records, batch);
           found.push({
             topic,
             where,
             batchHandler,
-            handler: async (record) => {
-              const [error] =
-                (await batchHandler([record], { topic: record.topic, partition: record.partition, epoch: -1 })) ?? [];
-              if (error) throw error;
-            },
+            ...(batchOptions.deferCommit ? { deferCommit: true } : {}),
+            handler: (record) =>
+              oneAtATime(batchHandler, { topic: record.topic, partition: record.partition, epoch: -1 })(record),
           });
           continue;
         }
@@ -119,6 +128,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
         handler: f.handler,
       };
       if (f.batchHandler) binding.batchHandler = f.batchHandler;
+      if (f.deferCommit) binding.deferCommit = true;
       return binding;
     });
     const kafkaConsumer = this.kafka.consumer({

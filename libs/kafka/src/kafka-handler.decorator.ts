@@ -2,8 +2,17 @@ import { SetMetadata, applyDecorators } from '@nestjs/common';
 import type { TopicId } from '@airis/contracts';
 
 export const KAFKA_HANDLER = Symbol('KAFKA_HANDLER');
-/** Set (true) on a handler that takes a whole batch of one partition (`KafkaBatchHandler`). */
+/** Set on a handler that takes a whole batch of one partition (`KafkaBatchHandler`): its options. */
 export const KAFKA_BATCH_HANDLER = Symbol('KAFKA_BATCH_HANDLER');
+
+export interface KafkaBatchHandlerOptions {
+  /**
+   * The handler may resolve with a `DeferredBatchResult` (its effects become durable later; the
+   * next batch is handled meanwhile). Switches the service's consumer to commits made by the
+   * runner, only of durable offsets (libs/kafka/README.md, "Deferred commits").
+   */
+  deferCommit?: boolean;
+}
 
 /**
  * Marks the method that handles every record of one topic. The method receives a validated
@@ -17,5 +26,5 @@ export const KafkaHandler = (topic: TopicId): MethodDecorator => SetMetadata(KAF
  * It returns, per record, an error to dead-letter that record (or nothing); throwing retries the
  * whole batch (see libs/kafka/README.md, "Batch handlers").
  */
-export const KafkaBatchHandler = (topic: TopicId): MethodDecorator =>
-  applyDecorators(SetMetadata(KAFKA_HANDLER, topic), SetMetadata(KAFKA_BATCH_HANDLER, true));
+export const KafkaBatchHandler = (topic: TopicId, options: KafkaBatchHandlerOptions = {}): MethodDecorator =>
+  applyDecorators(SetMetadata(KAFKA_HANDLER, topic), SetMetadata(KAFKA_BATCH_HANDLER, options));

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AlertDto, DeliveryAttemptDto, NotificationRequestDto } from '@airis/contracts';
-import type { BatchContext, ConsumedRecord } from '@airis/kafka';
+import type { BatchContext, ConsumedRecord, DeferredBatchResult } from '@airis/kafka';
 import { counter } from '@airis/observability';
-import { AppError } from '@airis/resilience';
+import { AppError, backoffDelay, sleep } from '@airis/resilience';
 import { DEFAULT_PAGED_SEVERITIES } from '../channels/pagerduty.render';
 import { subscriptionMatches } from '../channels/subscription';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../notifier.config';
@@ -13,6 +13,9 @@ import { type AttemptOutcome, SendDeliveryUseCase } from './send-delivery.usecas
 
 const accepted = counter('airis_notifier_deliveries_accepted_total', 'Deliveries stored for sending', ['channel']);
 const duplicates = counter('airis_notifier_deliveries_duplicate_total', 'Deliveries already stored (redelivered)', []);
+
+/** Tries of a failing store before the batch is given back to Kafka (backoff 200 ms → ~10 s). */
+const STORE_ATTEMPTS = 8;
 
 /** How many recently stored delivery ids a process remembers (~100 bytes each). */
 const RECENT_IDS = 100_000;
@@ -45,7 +48,9 @@ export class EnqueueUseCase {
    * lookup at 1 000 deliveries, 50–100 ms at 10 000.)
    */
   private readonly recent = new Set<string>();
-  /** Being tried by a batch right now. */
+  /** Per `topic/partition`: the store of its latest batch (stores of a partition go in order). */
+  private readonly storing = new Map<string, Promise<void>>();
+  /** Being tried or stored by a batch right now. */
   private readonly trying = new Set<string>();
   /** Tried but not yet stored (the store failed, the batch is retried): stored, not sent again. */
   private readonly unstored = new Map<string, Tried>();
@@ -60,14 +65,11 @@ export class EnqueueUseCase {
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
   ) {}
 
-  notifications(
-    records: ConsumedRecord<NotificationRequestDto>[],
-    batch: BatchContext,
-  ): Promise<(Error | undefined)[]> {
+  notifications(records: ConsumedRecord<NotificationRequestDto>[], batch: BatchContext): Promise<DeferredBatchResult> {
     return this.accept(records, batch, (r) => this.notificationDocs(r.value, r.timestamp));
   }
 
-  alertChanges(records: ConsumedRecord<AlertDto>[], batch: BatchContext): Promise<(Error | undefined)[]> {
+  alertChanges(records: ConsumedRecord<AlertDto>[], batch: BatchContext): Promise<DeferredBatchResult> {
     return this.accept(records, batch, (r) => this.alertDocs(r.value, r.envelope.id, r.timestamp));
   }
 
@@ -139,17 +141,18 @@ export class EnqueueUseCase {
    *    (a crash or rebalance between store and commit): skipped, nothing is sent again.
    * 2. Every other delivery is tried once now (bounded concurrency; SSRF guard, rate slot,
    *    breaker and disabled endpoints as for any attempt).
-   * 3. All are stored in their resulting state with one unordered insert (a duplicate key means
-   *    an earlier incarnation stored it first); then the mark moves to the batch's last offset,
-   *    the attempts go to the delivery log, and pending ones to the claim loop's schedule.
-   * Only then does the handler resolve and the consumer commit the offsets.
+   * 3. The handler resolves; the consumer goes on with the partition's next batch while this
+   *    one is stored in its resulting state with one unordered insert (a duplicate key means
+   *    an earlier incarnation stored it first), with the partition's mark after it; then the
+   *    attempts go to the delivery log, and pending ones to the claim loop's schedule.
+   * `durable` resolves once stored: only then may the consumer commit the batch's offsets.
    */
   private async accept<T>(
     records: ConsumedRecord<T>[],
     batch: BatchContext,
     build: (record: ConsumedRecord<T>) => DeliveryDoc[],
-  ): Promise<(Error | undefined)[]> {
-    const results: (Error | undefined)[] = records.map(() => undefined);
+  ): Promise<DeferredBatchResult> {
+    const errors: (Error | undefined)[] = records.map(() => undefined);
     const tp = `${batch.topic}/${batch.partition}`;
     const storedUpTo = await this.storedUpTo(tp, batch.epoch);
     const fresh = new Map<string, DeliveryDoc>();
@@ -163,12 +166,14 @@ export class EnqueueUseCase {
       }
       try {
         for (const d of build(r)) {
+          // Tried before but not stored (a failed store, consumed again): stored, not sent again.
+          const retriedStore = this.unstored.has(d._id) && !this.trying.has(d._id);
           const known = this.recent.has(d._id) || this.trying.has(d._id) || this.dispatcher.holds(d._id);
-          if (known && !this.unstored.has(d._id)) duplicates.inc();
+          if (known && !retriedStore) duplicates.inc();
           else fresh.set(d._id, d);
         }
       } catch (error) {
-        results[i] = error as Error;
+        errors[i] = error as Error;
         // A record the consumer dead-letters after we resolve: the mark must not cover it.
         failed = true;
       }
@@ -176,23 +181,47 @@ export class EnqueueUseCase {
     });
 
     for (const id of fresh.keys()) this.trying.add(id);
-    let tried: Tried[];
-    let created: boolean[];
-    try {
-      tried = await Promise.all(
-        [...fresh.values()].map((doc) => {
-          const stored = this.unstored.get(doc._id);
-          return stored ? Promise.resolve(stored) : this.limited(() => this.tryOnce(doc));
-        }),
-      );
-      for (const t of tried) this.unstored.set(t.doc._id, t);
-      // The mark goes in with the deliveries (after them): a batch that stored nothing needs none.
-      created = await this.store.insertNew(
-        tried.map((t) => t.doc),
-        markable === undefined ? undefined : { tp, offset: markable },
-      );
-    } finally {
-      for (const id of fresh.keys()) this.trying.delete(id);
+    const tried = await Promise.all(
+      [...fresh.values()].map((doc) => {
+        const stored = this.unstored.get(doc._id);
+        return stored ? Promise.resolve(stored) : this.limited(() => this.tryOnce(doc));
+      }),
+    );
+    for (const t of tried) this.unstored.set(t.doc._id, t);
+    // Stores of one partition go in order, so a mark never covers a batch that is not stored.
+    const previous = this.storing.get(tp) ?? Promise.resolve();
+    const durable = previous
+      .then(() => this.storeTried(tp, batch.epoch, tried, markable))
+      .finally(() => {
+        for (const id of fresh.keys()) this.trying.delete(id);
+      });
+    const tail = durable.catch(() => undefined);
+    this.storing.set(tp, durable);
+    void tail.then(() => {
+      if (this.storing.get(tp) === durable) this.storing.delete(tp);
+    });
+    return { errors, durable };
+  }
+
+  /**
+   * Stores tried deliveries in their resulting state, and the partition's mark with them.
+   * Retries a failing store with backoff (the sends are not repeated) for a while, then gives
+   * up: the consumer consumes the batch again from Kafka and stores the kept outcomes.
+   */
+  private async storeTried(tp: string, epoch: number, tried: Tried[], markable: number | undefined): Promise<void> {
+    let created: boolean[] | undefined;
+    for (let attempt = 0; created === undefined; attempt++) {
+      try {
+        // The mark goes in with the deliveries (after them): a batch that stored nothing needs none.
+        created = await this.store.insertNew(
+          tried.map((t) => t.doc),
+          markable === undefined ? undefined : { tp, offset: markable },
+        );
+      } catch (error) {
+        if (attempt + 1 >= STORE_ATTEMPTS) throw error;
+        this.logger.warn(`storing ${tried.length} deliveries failed (${(error as Error).message}); retrying`);
+        await sleep(backoffDelay(attempt));
+      }
     }
     for (const t of tried) {
       this.unstored.delete(t.doc._id);
@@ -211,8 +240,7 @@ export class EnqueueUseCase {
       if (t.next) this.dispatcher.noteDue(t.next);
     });
     await Promise.all(late);
-    if (markable !== undefined) this.markStored(tp, batch.epoch, markable);
-    return results;
+    if (markable !== undefined) this.markStored(tp, epoch, markable);
   }
 
   private async tryOnce(doc: DeliveryDoc): Promise<Tried> {
