@@ -48,8 +48,12 @@ export class EnqueueUseCase {
    * lookup at 1 000 deliveries, 50–100 ms at 10 000.)
    */
   private readonly recent = new Set<string>();
-  /** Per `topic/partition`: the store of its latest batch (stores of a partition go in order). */
-  private readonly storing = new Map<string, Promise<void>>();
+  /**
+   * Per `topic/partition`: the store of its latest batch (stores of a partition go in order),
+   * and the first offset of a batch whose store gave up (nothing after it is stored until the
+   * partition is consumed again from there).
+   */
+  private readonly lanes = new Map<string, { tail: Promise<void>; failedFrom?: number }>();
   /** Being tried or stored by a batch right now. */
   private readonly trying = new Set<string>();
   /** Tried but not yet stored (the store failed, the batch is retried): stored, not sent again. */
@@ -188,18 +192,26 @@ export class EnqueueUseCase {
       }),
     );
     for (const t of tried) this.unstored.set(t.doc._id, t);
-    // Stores of one partition go in order, so a mark never covers a batch that is not stored.
-    const previous = this.storing.get(tp) ?? Promise.resolve();
-    const durable = previous
-      .then(() => this.storeTried(tp, batch.epoch, tried, markable))
+    // Stores of one partition go in order, so a mark never covers a batch that is not stored;
+    // after a store gave up, later batches fail too until the partition is consumed again from it.
+    const firstOffset = Number(records[0]?.offset ?? 0);
+    let lane = this.lanes.get(tp);
+    if (!lane || (lane.failedFrom !== undefined && firstOffset <= lane.failedFrom)) {
+      lane = { tail: Promise.resolve() };
+      this.lanes.set(tp, lane);
+    }
+    const current = lane;
+    const durable = current.tail
+      .then(() =>
+        this.storeTried(tp, batch.epoch, tried, markable).catch((error: unknown) => {
+          current.failedFrom ??= firstOffset;
+          throw error;
+        }),
+      )
       .finally(() => {
         for (const id of fresh.keys()) this.trying.delete(id);
       });
-    const tail = durable.catch(() => undefined);
-    this.storing.set(tp, durable);
-    void tail.then(() => {
-      if (this.storing.get(tp) === durable) this.storing.delete(tp);
-    });
+    current.tail = durable;
     return { errors, durable };
   }
 
