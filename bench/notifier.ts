@@ -5,8 +5,9 @@
  *   raw      — an undici Pool POSTing the same webhook bodies straight to the counting sink
  *              (32 in flight, the notifier's default worker count): the ceiling.
  *   notifier — the notifier in-process on the real broker and FerretDB: a batch of
- *              notifications appended to airis.notifications.v1, consumed, stored, claimed,
- *              POSTed to the sink, logged. Deliveries/s from the first append to the last arrival.
+ *              notifications appended to airis.notifications.v1, consumed a batch at a time,
+ *              POSTed to the sink, stored, logged. Deliveries/s from the first append to
+ *              the last arrival.
  * Then an open-loop run at half the raw maximum (capped so the backlog drains within a minute)
  * for the p99 from Kafka append to sink arrival.
  */

@@ -1,17 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { AlertDto, CommandDto, NotificationRequestDto } from '@airis/contracts';
-import { type ConsumedRecord, KafkaHandler } from '@airis/kafka';
+import {
+  type BatchContext,
+  type ConsumedRecord,
+  type DeferredBatchResult,
+  KafkaBatchHandler,
+  KafkaHandler,
+} from '@airis/kafka';
 import { EnqueueUseCase } from './delivery/enqueue.usecase';
 import { ReplayUseCase } from './delivery/replay.usecase';
 
-/** `airis.notifications.v1`: store one delivery per receiver channel before the offset commits. */
+/**
+ * `airis.notifications.v1`, a batch at a time: one delivery per receiver channel, tried once and
+ * stored in its resulting state; the batch's offsets are committed once it is stored.
+ */
 @Injectable()
 export class NotificationsConsumer {
   constructor(private readonly enqueue: EnqueueUseCase) {}
 
-  @KafkaHandler('notifications')
-  async handle(record: ConsumedRecord<NotificationRequestDto>): Promise<void> {
-    await this.enqueue.notification(record.value, record.timestamp);
+  @KafkaBatchHandler('notifications', { deferCommit: true })
+  handle(records: ConsumedRecord<NotificationRequestDto>[], batch: BatchContext): Promise<DeferredBatchResult> {
+    return this.enqueue.notifications(records, batch);
   }
 }
 
@@ -20,9 +29,9 @@ export class NotificationsConsumer {
 export class AlertsConsumer {
   constructor(private readonly enqueue: EnqueueUseCase) {}
 
-  @KafkaHandler('alerts')
-  async handle(record: ConsumedRecord<AlertDto>): Promise<void> {
-    await this.enqueue.alertChange(record.value, record.envelope.id, record.timestamp);
+  @KafkaBatchHandler('alerts', { deferCommit: true })
+  handle(records: ConsumedRecord<AlertDto>[], batch: BatchContext): Promise<DeferredBatchResult> {
+    return this.enqueue.alertChanges(records, batch);
   }
 }
 

@@ -7,6 +7,7 @@ export * from './envelope';
 export * from './json-schema';
 export * from './topics';
 export * from './validation';
+export * from './fast-alert-validation';
 export * from './fast-validation';
 export * from './config/webhook-source.dto';
 export * from './config/api-key.dto';

@@ -1,6 +1,7 @@
 import { AlertDto, NotificationRequestDto } from './dto/alert.dto';
 import { EventDto } from './dto/event.dto';
 import { MetricBatchDto } from './dto/metric-batch.dto';
+import { validateAlert, validateNotificationRequest } from './fast-alert-validation';
 import { validateEvent, validateMetricBatch } from './fast-validation';
 import type { ContractResult } from './validation';
 import { AuditEventDto, CommandDto, ConfigRecordDto, DeliveryAttemptDto, HealthReportDto } from './dto/operations.dto';
@@ -68,6 +69,7 @@ export const TOPICS = {
     cleanupPolicy: 'delete',
     retentionMs: 30 * DAY,
     schema: AlertDto,
+    validate: validateAlert,
     description: 'Every alert state change, ordered per fingerprint.',
   },
   notifications: {
@@ -78,6 +80,7 @@ export const TOPICS = {
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY,
     schema: NotificationRequestDto,
+    validate: validateNotificationRequest,
     description: 'One notification request per alert group and receiver.',
   },
   deliveries: {

@@ -19,11 +19,52 @@ import { contextFromHeaders } from './trace-context';
 
 export type RecordHandler = (record: ConsumedRecord<unknown>) => Promise<void>;
 
+/** Where a batch comes from. */
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  /**
+   * Counts this consumer's group joins. A batch with an epoch the handler has not seen for this
+   * partition may follow another member's work on it (a rebalance happened in between).
+   */
+  epoch: number;
+}
+
+/** What a batch handler resolves with when the batch's effects become durable later. */
+export interface DeferredBatchResult {
+  /** Per record: an error that sends that record to the DLQ. */
+  errors?: readonly (Error | undefined)[];
+  /**
+   * Resolves once the batch's effects are durable; only then may its offsets be committed.
+   * The partition's next batch is handled meanwhile. Should not reject (retry inside); if it
+   * does, the partition is consumed again from this batch.
+   */
+  durable: Promise<void>;
+}
+
+/**
+ * Handles the valid records of one batch of one partition (in offset order). Resolves with,
+ * per record, an error that sends that record to the DLQ (classified like a thrown one), or
+ * nothing when all are done — or, for a binding with `deferCommit`, a `DeferredBatchResult`.
+ * Throwing means none is done: the batch is retried like a record.
+ */
+export type BatchHandler = (
+  records: ConsumedRecord<unknown>[],
+  batch: BatchContext,
+) => Promise<readonly (Error | undefined)[] | DeferredBatchResult | undefined>;
+
 export interface TopicBinding {
   topicId: TopicId;
   topicName: string;
   spec: TopicSpec;
   handler: RecordHandler;
+  /** When set, records are handed over a batch at a time (`handler` is the one-record fallback). */
+  batchHandler?: BatchHandler;
+  /**
+   * The batch handler may return a `DeferredBatchResult`. Any such binding switches the whole
+   * consumer to commits made by the runner (see README "Deferred commits").
+   */
+  deferCommit?: boolean;
 }
 
 export interface RunnerOptions {
@@ -56,6 +97,24 @@ const HEARTBEAT_EVERY_MS = 2000;
  * on stop and before a rebalance). Awaiting both per record cost more than small handlers.
  */
 const SYNC_EVERY_MS = 100;
+/** A fetched batch is handed to a batch handler in slices of at most this many records. */
+const MAX_BATCH_RECORDS = 500;
+/** Deferred-commit mode: how often committable offsets are committed. */
+const COMMIT_EVERY_MS = 200;
+/** Deferred-commit mode: how long `stop` waits for pending batches to become durable. */
+const STOP_WAIT_MS = 10_000;
+
+interface PartitionCommits {
+  topic: string;
+  partition: number;
+  /** Effects of handled batches becoming durable, in offset order. */
+  chain: Promise<void>;
+  /** Next offset to commit (last durable + 1), and whether it is newer than the last commit. */
+  offset?: string;
+  dirty: boolean;
+  /** A batch whose effects could not be made durable: nothing more is committed until it is consumed again. */
+  failedFrom?: bigint;
+}
 
 const consumed = counter('airis_kafka_consumed_records_total', 'Records handled, by outcome', ['topic', 'outcome']);
 const retries = counter('airis_kafka_handler_retries_total', 'Handler attempts that failed and were retried', [
@@ -78,6 +137,15 @@ export class ConsumerRunner {
   private readonly tracer = trace.getTracer('airis-kafka');
   /** Set when kafkajs gave up on the consumer (a crash it will not restart from). */
   private fatal: Error | undefined;
+  /** Group joins so far (BatchContext.epoch). */
+  private epoch = 0;
+  /** Deferred-commit mode (some binding has `deferCommit`): the runner commits, not kafkajs. */
+  private readonly manualCommit: boolean;
+  private readonly commits = new Map<string, PartitionCommits>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  /** Batches being handled (deferred-commit mode waits for them on stop). */
+  private readonly handling = new Set<Promise<void>>();
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly consumer: Consumer,
@@ -93,6 +161,7 @@ export class ConsumerRunner {
         handledLabels: { topic: b.topicName, outcome: 'handled' },
       });
     }
+    this.manualCommit = bindings.some((b) => b.deferCommit === true && b.batchHandler !== undefined);
   }
 
   async start(): Promise<void> {
@@ -104,14 +173,89 @@ export class ConsumerRunner {
       this.fatal = payload.error;
       this.logger.error(`consumer stopped for good: ${payload.error.message}`);
     });
+    if (this.consumer.events.GROUP_JOIN) {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        this.epoch++;
+        // A new generation: what was pending for partitions we may no longer hold is moot.
+        this.commits.clear();
+      });
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.bindings.keys()], fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
-      autoCommit: true,
+      autoCommit: !this.manualCommit,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: (payload) => this.tracked(this.eachBatch(payload)),
+    });
+    if (this.manualCommit) {
+      this.commitTimer = setInterval(() => void this.commitDurable(), COMMIT_EVERY_MS);
+      this.commitTimer.unref();
+    }
+  }
+
+  private tracked(p: Promise<void>): Promise<void> {
+    this.handling.add(p);
+    const forget = (): void => void this.handling.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Deferred-commit mode: commits every partition's durable offset that moved (also every 200 ms). */
+  commitDurable(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      const due = [...this.commits.values()].filter((c) => c.dirty && c.offset !== undefined);
+      if (due.length === 0) return;
+      for (const c of due) c.dirty = false;
+      try {
+        await this.consumer.commitOffsets(
+          due.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset as string })),
+        );
+      } catch (error) {
+        // Rebalancing or not the owner any more: the next owner consumes from the last commit.
+        this.logger.warn(`offset commit failed: ${(error as Error).message}`);
+      }
+    });
+    return this.committing;
+  }
+
+  private partitionCommits(topic: string, partition: number): PartitionCommits {
+    const key = `${topic}/${partition}`;
+    let c = this.commits.get(key);
+    if (!c) {
+      c = { topic, partition, chain: Promise.resolve(), dirty: false };
+      this.commits.set(key, c);
+    }
+    return c;
+  }
+
+  /** Deferred-commit mode: `offset` (handled) may be committed once `durable` and all before it resolve. */
+  private commitWhenDurable(
+    topic: string,
+    partition: number,
+    firstOffset: string,
+    offset: string,
+    durable?: Promise<void>,
+  ): void {
+    const c = this.partitionCommits(topic, partition);
+    const next = (BigInt(offset) + 1n).toString();
+    c.chain = c.chain.then(async () => {
+      try {
+        await durable;
+      } catch (error) {
+        if (c.failedFrom === undefined) {
+          c.failedFrom = BigInt(firstOffset);
+          this.logger.error(
+            `${topic}[${partition}] from ${firstOffset}: effects not durable (${(error as Error).message}); consuming again from there`,
+          );
+          this.consumer.seek({ topic, partition, offset: firstOffset });
+        }
+        return;
+      }
+      if (c.failedFrom !== undefined) return;
+      c.offset = next;
+      c.dirty = true;
     });
   }
 
@@ -123,6 +267,17 @@ export class ConsumerRunner {
   /** Stops fetching, lets in-flight records finish (retry waits end early), commits, leaves. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    if (this.manualCommit) {
+      // kafkajs commits nothing itself in this mode, and nothing once stopped: commit first
+      // what became durable (bounded wait; the rest is consumed again by the next owner).
+      const settled = (async () => {
+        await Promise.allSettled([...this.handling]);
+        await Promise.allSettled([...this.commits.values()].map((c) => c.chain));
+      })();
+      await Promise.race([settled, sleep(STOP_WAIT_MS)]);
+      if (this.commitTimer) clearInterval(this.commitTimer);
+      await this.commitDurable();
+    }
     await this.consumer.stop();
     await this.consumer.disconnect();
   }
@@ -136,6 +291,7 @@ export class ConsumerRunner {
       isRunning: () => payload.isRunning(),
       isStale: () => payload.isStale(),
     };
+    if (binding.batchHandler) return this.eachBatchWhole(binding, binding.batchHandler, payload, live);
     let lastSync = performance.now();
     // The offset of the last record whose effect is done. kafkajs reads resolved offsets only when
     // it commits (commitOffsetsIfNecessary, after the batch, on stop and rebalance), so it gets it
@@ -148,18 +304,145 @@ export class ConsumerRunner {
       if (outcome === 'abandoned') break;
       // Only now, after the effect: the offset may be committed.
       done = message.offset;
+      if (this.manualCommit) this.commitWhenDurable(batch.topic, batch.partition, message.offset, message.offset);
       const now = performance.now();
       if (now - lastSync >= SYNC_EVERY_MS) {
         lastSync = now;
         payload.resolveOffset(done);
-        await payload.commitOffsetsIfNecessary();
+        if (!this.manualCommit) await payload.commitOffsetsIfNecessary();
         await live.heartbeat();
       }
     }
     if (done !== undefined) payload.resolveOffset(done);
   }
 
-  private async processRecord(binding: Bound, raw: RawRecord, live: Liveness): Promise<Outcome> {
+  /**
+   * Batch mode: per slice of the batch, invalid records go to the DLQ, the valid ones to the
+   * batch handler at once; the slice's last offset is resolved only once both are done.
+   */
+  private async eachBatchWhole(
+    binding: Bound,
+    handler: BatchHandler,
+    payload: EachBatchPayload,
+    live: Liveness,
+  ): Promise<void> {
+    const { batch } = payload;
+    const context: BatchContext = { topic: batch.topic, partition: batch.partition, epoch: this.epoch };
+    const first = batch.messages[0];
+    const pending = this.manualCommit ? this.commits.get(`${batch.topic}/${batch.partition}`) : undefined;
+    if (pending?.failedFrom !== undefined && first && BigInt(first.offset) <= pending.failedFrom) {
+      // Consumed again from the batch that failed: commits resume after what is queued before.
+      const c = pending;
+      c.chain = c.chain.then(() => {
+        c.failedFrom = undefined;
+      });
+    }
+    for (let at = 0; at < batch.messages.length; at += MAX_BATCH_RECORDS) {
+      if (!live.isRunning() || live.isStale() || this.stopping.signal.aborted) return;
+      const slice = batch.messages.slice(at, at + MAX_BATCH_RECORDS);
+      const valid: { raw: RawRecord; record: ConsumedRecord<unknown> }[] = [];
+      for (const message of slice) {
+        const raw = toRaw(batch.topic, batch.partition, message);
+        const decoded = decodeRecord(binding.topicId, binding.spec, raw);
+        if (decoded.ok) {
+          valid.push({ raw, record: decoded.record });
+          continue;
+        }
+        this.logger.warn(
+          `${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`,
+        );
+        const why = { code: decoded.code, errorClass: 'VALIDATION' as const, reason: decoded.reason, attempts: 0 };
+        if ((await this.deadLetter(raw, why, live)) === 'abandoned') return;
+      }
+      let durable: Promise<void> | undefined;
+      if (valid.length > 0) {
+        const done = await this.processBatch(binding, handler, valid, context, live);
+        if (done.outcome === 'abandoned') return;
+        durable = done.durable;
+      }
+      const head = slice[0];
+      const last = slice[slice.length - 1];
+      if (!head || !last) continue;
+      payload.resolveOffset(last.offset);
+      if (this.manualCommit) this.commitWhenDurable(batch.topic, batch.partition, head.offset, last.offset, durable);
+      else await payload.commitOffsetsIfNecessary();
+      await live.heartbeat();
+    }
+  }
+
+  private async processBatch(
+    binding: Bound,
+    handler: BatchHandler,
+    valid: { raw: RawRecord; record: ConsumedRecord<unknown> }[],
+    context: BatchContext,
+    live: Liveness,
+  ): Promise<{ outcome: Outcome; durable?: Promise<void> }> {
+    for (let attempt = 0; ; attempt++) {
+      const stopTimer = handlerSeconds.startTimer({ topic: binding.topicName });
+      let results: readonly (Error | undefined)[] | undefined;
+      let durable: Promise<void> | undefined;
+      try {
+        const returned = await handler(
+          valid.map((v) => v.record),
+          context,
+        );
+        if (returned && !Array.isArray(returned)) {
+          const deferred = returned as DeferredBatchResult;
+          results = deferred.errors;
+          durable = deferred.durable;
+          // Observed now so a rejection is never unhandled; commitWhenDurable acts on it.
+          durable.catch(() => undefined);
+        } else results = returned as readonly (Error | undefined)[] | undefined;
+        stopTimer();
+      } catch (error) {
+        stopTimer();
+        const c = classifyError(error);
+        if (c.errorClass === 'PERMANENT' || (!c.certain && attempt + 1 >= this.options.maxUncertainAttempts)) {
+          // Which record is at fault is unknown: one at a time, each with its own outcome.
+          this.logger.warn(
+            `${context.topic}[${context.partition}] batch of ${valid.length} failed (${c.code}): ${c.message}; one record at a time`,
+          );
+          const one = oneAtATime(handler, context);
+          for (const v of valid) {
+            if ((await this.processRecord(binding, v.raw, live, one)) === 'abandoned') return { outcome: 'abandoned' };
+          }
+          return { outcome: 'done' };
+        }
+        retries.inc({ topic: binding.topicName, code: c.code });
+        this.logger.warn(
+          `${context.topic}[${context.partition}] batch of ${valid.length} attempt ${attempt + 1} failed (${c.code}): ${c.message}; retrying`,
+        );
+        if (!(await this.wait(backoffDelay(attempt), live))) return { outcome: 'abandoned' };
+        continue;
+      }
+      for (let i = 0; i < valid.length; i++) {
+        const error = results?.[i];
+        const v = valid[i];
+        if (!v) continue;
+        if (!error) {
+          consumed.inc({ topic: binding.topicName, outcome: 'handled' });
+          continue;
+        }
+        const c = classifyError(error);
+        this.logger.warn(`${v.raw.topic}[${v.raw.partition}]@${v.raw.offset} failed (${c.code}): ${c.message}`);
+        const why: DeadLetterReason = {
+          code: c.code,
+          errorClass: c.errorClass === 'PERMANENT' ? 'PERMANENT' : 'RETRIES_EXHAUSTED',
+          reason: c.message,
+          attempts: attempt + 1,
+        };
+        if ((await this.deadLetter(v.raw, why, live)) === 'abandoned') return { outcome: 'abandoned' };
+      }
+      return durable ? { outcome: 'done', durable } : { outcome: 'done' };
+    }
+  }
+
+  private async processRecord(
+    binding: Bound,
+    raw: RawRecord,
+    live: Liveness,
+    handle: RecordHandler = binding.handler,
+  ): Promise<Outcome> {
     const decoded = decodeRecord(binding.topicId, binding.spec, raw);
     if (!decoded.ok) {
       this.logger.warn(`${raw.topic}[${raw.partition}]@${raw.offset} is invalid (${decoded.code}): ${decoded.reason}`);
@@ -174,7 +457,7 @@ export class ConsumerRunner {
       const started = performance.now();
       const stopTimer = (): void => handlerSeconds.observe(binding.labels, (performance.now() - started) / 1000);
       try {
-        await this.traced(binding, raw, decoded.record, parent);
+        await this.traced(binding, raw, decoded.record, parent, handle);
         stopTimer();
         consumed.inc(binding.handledLabels);
         return 'done';
@@ -214,10 +497,11 @@ export class ConsumerRunner {
    * continue, the span would be an invalid no-op: the handler is called directly then.
    */
   private async traced(
-    binding: TopicBinding,
+    binding: Bound,
     raw: RawRecord,
     record: ConsumedRecord<unknown>,
     parent: Context,
+    handle: RecordHandler,
   ): Promise<void> {
     const span = this.tracer.startSpan(
       `process ${binding.topicName}`,
@@ -235,10 +519,10 @@ export class ConsumerRunner {
       parent,
     );
     if (!span.isRecording() && !isSpanContextValid(span.spanContext()) && context.active() === ROOT_CONTEXT) {
-      return binding.handler(record);
+      return handle(record);
     }
     try {
-      await context.with(trace.setSpan(parent, span), () => binding.handler(record));
+      await context.with(trace.setSpan(parent, span), () => handle(record));
     } catch (error) {
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -282,6 +566,21 @@ export class ConsumerRunner {
     }
     return live.isRunning() && !live.isStale();
   }
+}
+
+/**
+ * A batch handler as a one-record handler: throws the record's error; a deferred result is
+ * awaited until durable (one record at a time is the slow path anyway).
+ */
+export function oneAtATime(handler: BatchHandler, context: BatchContext): RecordHandler {
+  return async (record) => {
+    const returned = await handler([record], context);
+    const deferred = returned && !Array.isArray(returned) ? (returned as DeferredBatchResult) : undefined;
+    const errors = deferred ? deferred.errors : (returned as readonly (Error | undefined)[] | undefined);
+    const failure = errors?.[0];
+    if (failure) throw failure;
+    if (deferred) await deferred.durable;
+  };
 }
 
 function toRaw(topic: string, partition: number, message: KafkaMessage): RawRecord {

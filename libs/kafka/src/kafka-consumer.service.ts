@@ -9,9 +9,15 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { TOPICS, type TopicId } from '@airis/contracts';
 import { ReadinessRegistry } from '@airis/observability';
 import type { Kafka } from 'kafkajs';
-import { ConsumerRunner, type RecordHandler, type TopicBinding } from './consumer-runner';
+import {
+  type BatchHandler,
+  ConsumerRunner,
+  type RecordHandler,
+  type TopicBinding,
+  oneAtATime,
+} from './consumer-runner';
 import { KAFKA_CLIENT } from './kafka-client';
-import { KAFKA_HANDLER } from './kafka-handler.decorator';
+import { KAFKA_BATCH_HANDLER, KAFKA_HANDLER, type KafkaBatchHandlerOptions } from './kafka-handler.decorator';
 import { KafkaProducer } from './kafka-producer';
 import { PartitionAssignments } from './partition-assignments';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
@@ -25,6 +31,9 @@ interface Found {
   topic: TopicId;
   where: string;
   handler: RecordHandler;
+  /** Set for a @KafkaBatchHandler (then `handler` hands it one record at a time). */
+  batchHandler?: BatchHandler;
+  deferCommit?: boolean;
 }
 
 /**
@@ -61,11 +70,24 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
         if (typeof fn !== 'function') continue;
         const topic = this.reflector.get<TopicId | undefined>(KAFKA_HANDLER, fn as () => unknown);
         if (!topic) continue;
-        found.push({
-          topic,
-          where: `${instance.constructor.name}.${method}`,
-          handler: (record) => (fn as RecordHandler).call(instance, record),
-        });
+        const where = `${instance.constructor.name}.${method}`;
+        const batchOptions = this.reflector.get<KafkaBatchHandlerOptions | undefined>(
+          KAFKA_BATCH_HANDLER,
+          fn as () => unknown,
+        );
+        if (batchOptions) {
+          const batchHandler: BatchHandler = (records, batch) => (fn as BatchHandler).call(instance, records, batch);
+          found.push({
+            topic,
+            where,
+            batchHandler,
+            ...(batchOptions.deferCommit ? { deferCommit: true } : {}),
+            handler: (record) =>
+              oneAtATime(batchHandler, { topic: record.topic, partition: record.partition, epoch: -1 })(record),
+          });
+          continue;
+        }
+        found.push({ topic, where, handler: (record) => (fn as RecordHandler).call(instance, record) });
       }
     }
     return found;
@@ -97,9 +119,17 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     KafkaConsumerService.checkWiring(consumer?.topics ?? [], found);
     if (!consumer || consumer.topics.length === 0) return;
     const bindings: TopicBinding[] = consumer.topics.map((topicId) => {
-      const handler = found.find((f) => f.topic === topicId)?.handler;
-      if (!handler) throw new HandlerRegistrationError(`no handler for ${topicId}`);
-      return { topicId, topicName: this.topics.of(topicId), spec: TOPICS[topicId], handler };
+      const f = found.find((x) => x.topic === topicId);
+      if (!f) throw new HandlerRegistrationError(`no handler for ${topicId}`);
+      const binding: TopicBinding = {
+        topicId,
+        topicName: this.topics.of(topicId),
+        spec: TOPICS[topicId],
+        handler: f.handler,
+      };
+      if (f.batchHandler) binding.batchHandler = f.batchHandler;
+      if (f.deferCommit) binding.deferCommit = true;
+      return binding;
     });
     const kafkaConsumer = this.kafka.consumer({
       groupId: consumer.groupId,

@@ -3,7 +3,10 @@ import { DeliveryStore } from './delivery.store';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-/** Deletes expired attempt-log entries and claim leases (`expiresAt`; FerretDB has no TTL monitor, DESIGN.md §4). */
+/**
+ * Deletes expired attempt-log entries and claim leases (`expiresAt`; FerretDB has no TTL monitor,
+ * DESIGN.md §4), and stored marks below their partition's highest.
+ */
 @Injectable()
 export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AttemptSweeper.name);
@@ -23,10 +26,11 @@ export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async sweep(now = new Date()): Promise<number> {
-    const [attempts, leases] = await Promise.all([
+    const [attempts, leases, marks] = await Promise.all([
       this.store.attempts.deleteMany({ expiresAt: { $lt: now } }),
       this.store.leases.deleteMany({ expiresAt: { $lt: now } }),
+      this.store.pruneMarks(),
     ]);
-    return attempts.deletedCount + leases.deletedCount;
+    return attempts.deletedCount + leases.deletedCount + marks;
   }
 }

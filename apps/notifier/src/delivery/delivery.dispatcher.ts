@@ -13,12 +13,11 @@ const queued = gauge('airis_notifier_queued', 'Leased deliveries waiting for a w
 const CLAIM_BATCH = 64;
 
 /**
- * The scheduler. Fresh deliveries come straight from the consumer, already leased to this
- * instance by the insert that stored them (`submit`), into an in-process queue that
- * NOTIFIER_WORKERS workers drain — no claim query on the hot path. One claim loop per process
- * fetches what is due in MongoDB (retries, replays, rate-slot releases, and the leases of a
- * crashed instance once they expire) with one query per batch, leases each with a unique
- * insert, and queues it. A queued delivery whose lease has mostly run out is dropped rather
+ * The scheduler of everything after a delivery's first try (which the consumer makes itself,
+ * EnqueueUseCase). One claim loop per process fetches what is due in MongoDB (retries,
+ * replays, rate-slot and breaker releases, and the leases of a crashed instance once they
+ * expire) with one query per batch, leases each with a unique insert, and queues it for
+ * NOTIFIER_WORKERS workers. A queued delivery whose lease has mostly run out is dropped rather
  * than sent: it is due again for any instance's claim loop, so no two instances send it at once.
  */
 @Injectable()
@@ -72,12 +71,12 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
     await this.sender?.flushLog();
   }
 
-  /** Whether the consumer should lease new deliveries to this instance (else they wait in MongoDB). */
-  acceptsFresh(): boolean {
-    return !this.stopping.signal.aborted && this.queue.length < this.config.workers * 8;
+  /** Whether this process holds the delivery (queued or sending). */
+  holds(id: string): boolean {
+    return this.busy.has(id);
   }
 
-  /** Deliveries leased to this instance at insert: queued for the workers at once. */
+  /** Leased deliveries: queued for the workers. */
   submit(docs: DeliveryDoc[]): void {
     for (const doc of docs) {
       if (this.busy.has(doc._id)) continue;
@@ -97,7 +96,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
   }
 
   /** This process left a delivery due at `at` (a retry, a release): the claim loop looks then. */
-  private dueAt(at: Date): void {
+  noteDue(at: Date): void {
     const t = at.getTime();
     if (this.knownDue !== undefined && this.knownDue <= t) return;
     this.knownDue = t;
@@ -115,17 +114,17 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
       // Send only with at least half the lease left; otherwise another claimant may take it.
       if (doc.next_attempt_at.getTime() - Date.now() < this.config.leaseMs / 2 || !this.sender) {
         this.busy.delete(doc._id);
-        this.dueAt(doc.next_attempt_at);
+        this.noteDue(doc.next_attempt_at);
         continue;
       }
       this.active++;
       inFlight.set(this.active);
       try {
         const next = await this.sender.run(doc);
-        if (next) this.dueAt(next);
+        if (next) this.noteDue(next);
       } catch (error) {
         this.logger.error(`delivery ${doc._id}: ${(error as Error).message}`);
-        this.dueAt(doc.next_attempt_at);
+        this.noteDue(doc.next_attempt_at);
       } finally {
         this.busy.delete(doc._id);
         this.active--;

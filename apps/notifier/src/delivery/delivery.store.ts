@@ -61,6 +61,20 @@ export interface AttemptDoc {
   expiresAt: Date;
 }
 
+/**
+ * "Every delivery of `tp` (topic/partition) up to `offset` is stored": written after each
+ * consumed batch's deliveries are, read when a partition is (re)assigned.
+ */
+export interface MarkDoc {
+  _id: string;
+  tp: string;
+  offset: number;
+  expiresAt: Date;
+}
+
+/** Marks outlive the topics' 7-day retention: older records cannot be redelivered. */
+const MARK_RETENTION_MS = 8 * 24 * 3_600_000;
+
 /** State of one endpoint (a receiver's channel URL) across deliveries. */
 export interface EndpointDoc {
   _id: string;
@@ -83,8 +97,12 @@ interface Settle {
 export class DeliveryStore implements OnModuleInit {
   private outcomes: { id: string; set: Partial<DeliveryDoc>; onlyPending: boolean; done: Settle }[] = [];
   private writingOutcomes = false;
-  private inserts: { docs: DeliveryDoc[]; resolve: (created: boolean[]) => void; reject: (error: Error) => void }[] =
-    [];
+  private inserts: {
+    docs: DeliveryDoc[];
+    mark?: { tp: string; offset: number };
+    resolve: (created: boolean[]) => void;
+    reject: (error: Error) => void;
+  }[] = [];
   private writingInserts = false;
 
   constructor(@InjectConnection() private readonly connection: Connection) {}
@@ -142,6 +160,29 @@ export class DeliveryStore implements OnModuleInit {
     return this.db().collection('notifier_leases');
   }
 
+  get marks(): Collection<MarkDoc> {
+    return this.db().collection<MarkDoc>('notifier_marks');
+  }
+
+  /** The highest stored mark of `tp`, -1 when none (scans the marks of `tp`; on assignment only). */
+  async storedMark(tp: string): Promise<number> {
+    const docs = await this.marks.find({ tp }, { projection: { offset: 1 } }).toArray();
+    return docs.reduce((max, d) => Math.max(max, d.offset), -1);
+  }
+
+  /** Deletes every mark below its partition's highest (only the highest says anything). */
+  async pruneMarks(): Promise<number> {
+    const docs = await this.marks.find({}, { projection: { tp: 1, offset: 1 } }).toArray();
+    const top = new Map<string, number>();
+    for (const d of docs) top.set(d.tp, Math.max(top.get(d.tp) ?? -1, d.offset));
+    const stale = docs.filter((d) => d.offset < (top.get(d.tp) ?? -1)).map((d) => d._id);
+    let deleted = 0;
+    for (let i = 0; i < stale.length; i += 500) {
+      deleted += (await this.marks.deleteMany({ _id: { $in: stale.slice(i, i + 500) } })).deletedCount;
+    }
+    return deleted;
+  }
+
   get commands(): Collection<{ _id: string; action: string; at: Date; result: Record<string, unknown> }> {
     return this.db().collection('notifier_commands');
   }
@@ -160,14 +201,16 @@ export class DeliveryStore implements OnModuleInit {
 
   /**
    * Inserts new deliveries; resolves, per doc, whether this call created it — the unique _id
-   * decides, the only write FerretDB 1.24 makes exclusive. Group-committed like `setDelivery`:
-   * the records of all partitions being consumed at once go in one unordered insertMany (a
-   * redelivered record's existing keys do not stop the others).
+   * decides, the only write FerretDB 1.24 makes exclusive. With `mark`, the partition's stored
+   * mark moves to `mark.offset` once the deliveries are in. Group-committed like
+   * `setDelivery`: the batches of all partitions being consumed at once go in one unordered
+   * insertMany (a redelivered record's existing keys do not stop the others), then their marks
+   * in a second one.
    */
-  insertNew(docs: DeliveryDoc[]): Promise<boolean[]> {
+  insertNew(docs: DeliveryDoc[], mark?: { tp: string; offset: number }): Promise<boolean[]> {
     if (docs.length === 0) return Promise.resolve([]);
     return new Promise<boolean[]>((resolve, reject) => {
-      this.inserts.push({ docs, resolve, reject });
+      this.inserts.push({ docs, ...(mark ? { mark } : {}), resolve, reject });
       if (!this.writingInserts) {
         this.writingInserts = true;
         setImmediate(() => void this.writeInserts());
@@ -192,6 +235,17 @@ export class DeliveryStore implements OnModuleInit {
           created[0] = false;
         } else {
           failure = error;
+        }
+      }
+      const marks = batch.flatMap((b) => (b.mark ? [markDoc(b.mark.tp, b.mark.offset)] : []));
+      if (!failure && marks.length > 0) {
+        try {
+          await this.marks.insertMany(marks, { ordered: false });
+        } catch (error) {
+          const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+          const list = Array.isArray(writeErrors) ? (writeErrors as { code: number }[]) : undefined;
+          const allDuplicates = list ? list.every((e) => e.code === 11000) : isDuplicateKey(error);
+          if (!allDuplicates) failure = error;
         }
       }
       let at = 0;
@@ -282,6 +336,10 @@ export class DeliveryStore implements OnModuleInit {
     if (!db) throw new Error('MongoDB connection is not open');
     return db;
   }
+}
+
+function markDoc(tp: string, offset: number): MarkDoc {
+  return { _id: `${tp}@${offset}`, tp, offset, expiresAt: new Date(Date.now() + MARK_RETENTION_MS) };
 }
 
 export function isDuplicateKey(error: unknown): boolean {

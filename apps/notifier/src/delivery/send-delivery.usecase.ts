@@ -38,8 +38,15 @@ const attemptsTotal = counter('airis_notifier_attempts_total', 'Delivery attempt
 ]);
 const e2eSeconds = histogram('airis_notifier_delivery_seconds', 'Kafka append to delivered, seconds', ['channel']);
 
+/** What one attempt came to, before anything is written about it. */
+export type AttemptOutcome =
+  /** Not an attempt (rate slot taken, breaker open): pending again, due at `at`. */
+  | { kind: 'release'; at: Date }
+  /** An attempt: the delivery's new fields, its log record, and its next due time if still pending. */
+  | { kind: 'done'; set: Partial<DeliveryDoc>; record: DeliveryAttemptDto; next: Date | undefined };
+
 /**
- * One attempt of one claimed delivery: build the request from the live configuration, honour
+ * One attempt of one delivery: build the request from the live configuration, honour
  * the endpoint's state (disabled, rate slot, circuit breaker), send, then record the attempt
  * (MongoDB delivery log + `airis.deliveries.v1`) and move the delivery to delivered, its next
  * retry, or the dead letter.
@@ -80,8 +87,35 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     await this.http.close();
   }
 
-  /** One attempt; resolves with the delivery's next due time when it stays pending. */
+  /**
+   * One attempt of a claimed (stored, leased) delivery, its outcome written to it; resolves
+   * with the delivery's next due time when it stays pending.
+   */
   async run(doc: DeliveryDoc): Promise<Date | undefined> {
+    const outcome = await this.attempt(doc);
+    if (outcome.kind === 'release') {
+      await this.store.setDelivery(
+        doc._id,
+        { next_attempt_at: outcome.at, lease_owner: null, updated_at: new Date() },
+        true,
+      );
+      return outcome.at;
+    }
+    await this.store.setDelivery(doc._id, outcome.set);
+    this.log.add(doc._id, outcome.record);
+    return outcome.next;
+  }
+
+  /** Queues an attempt for the delivery log (MongoDB + `airis.deliveries.v1`, batched). */
+  logAttempt(deliveryId: string, record: DeliveryAttemptDto): void {
+    this.log.add(deliveryId, record);
+  }
+
+  /**
+   * One attempt, with its side effects on endpoint state, breakers, metrics and audit, but
+   * without writing the delivery or its log record: the caller stores them.
+   */
+  async attempt(doc: DeliveryDoc): Promise<AttemptOutcome> {
     const now = new Date();
     let prepared: Prepared;
     try {
@@ -100,7 +134,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     if (prepared.minIntervalMs > 0) {
       const slot = this.slots.get(prepared.endpoint) ?? 0;
       if (slot > now.getTime()) {
-        return this.release(doc, new Date(slot));
+        return { kind: 'release', at: new Date(slot) };
       }
       this.slots.set(prepared.endpoint, now.getTime() + prepared.minIntervalMs);
     }
@@ -112,7 +146,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       if (error instanceof CountedFailure) result = error.result;
       else if ((error as { code?: string }).code === 'EOPENBREAKER') {
         // Not an attempt: the endpoint is known to be failing; try again when the breaker half-opens.
-        return this.release(doc, new Date(Date.now() + Math.max(100, this.config.breakerResetMs / 2)));
+        return { kind: 'release', at: new Date(Date.now() + Math.max(100, this.config.breakerResetMs / 2)) };
       } else result = { verdict: { kind: 'retry', reason: (error as Error).message } };
     }
     if (prepared.minIntervalMs > 0) {
@@ -190,18 +224,12 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     return result;
   }
 
-  /** Back to pending at `at` without counting an attempt (rate slot, open breaker). */
-  private async release(doc: DeliveryDoc, at: Date): Promise<Date> {
-    await this.store.setDelivery(doc._id, { next_attempt_at: at, lease_owner: null, updated_at: new Date() }, true);
-    return at;
-  }
-
   private schedule(doc: DeliveryDoc): readonly number[] {
     if (doc.channel === 'subscription') return this.config.retryScheduleMs;
     return this.registry.receiver(doc.receiver)?.spec.retry_schedule_ms ?? this.config.retryScheduleMs;
   }
 
-  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult): Promise<Date | undefined> {
+  private async finish(doc: DeliveryDoc, p: Prepared | undefined, result: AttemptResult): Promise<AttemptOutcome> {
     const now = new Date();
     const attempt = doc.attempts + 1;
     const v = result.verdict;
@@ -256,7 +284,6 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       }
     }
     if (error) set.last_error = error.slice(0, 2048);
-    await this.store.setDelivery(doc._id, set);
     attemptsTotal.inc({ channel: doc.channel, outcome });
     if (outcome !== 'delivered') {
       this.logger.warn(`delivery ${doc._id} attempt ${attempt}: ${outcome}${error ? ` (${error})` : ''}`);
@@ -274,7 +301,6 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       ...(error ? { error: error.slice(0, 2048) } : {}),
       timestamp: now.getTime(),
     };
-    this.log.add(doc._id, record);
-    return set.status === undefined ? set.next_attempt_at : undefined;
+    return { kind: 'done', set, record, next: set.status === undefined ? set.next_attempt_at : undefined };
   }
 }
