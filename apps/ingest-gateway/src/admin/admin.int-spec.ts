@@ -98,6 +98,7 @@ describe('/api/v1/integrations/webhooks (seed)', () => {
     ['bad url', { ...seedBody, url: 'not a url' }, 'url'],
     ['events not an array', { ...seedBody, events: 'alert.firing' }, 'events'],
     ['header values not strings', { ...seedBody, headers: { a: 1 } }, 'headers'],
+    ['ssrf_allow entry not a CIDR', { ...seedBody, ssrf_allow: ['10.0.0.1'] }, 'ssrf_allow'],
     ['unknown field', { ...seedBody, colour: 'red' }, 'colour'],
   ])('POST with %s → 400 naming the field', async (_label, body, field) => {
     const r = await call(`${a.url}/api/v1/integrations/webhooks`, 'POST', body);

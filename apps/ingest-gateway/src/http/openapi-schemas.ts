@@ -1,3 +1,4 @@
+import { LIMITS } from '@airis/contracts';
 import type { ApiBodyOptions } from '@nestjs/swagger';
 
 type SchemaObject = NonNullable<Extract<ApiBodyOptions, { schema?: unknown }>['schema']> & Record<string, unknown>;
@@ -12,6 +13,7 @@ export const METRIC_BATCH_SCHEMA: SchemaObject = {
     timestamp: {
       type: 'integer',
       minimum: 0,
+      maximum: LIMITS.timestampMs,
       description: 'Unix timestamp in milliseconds; receipt time when absent.',
     },
     source: { type: 'string', minLength: 1, maxLength: 256, description: 'Source system identifier' },
@@ -40,7 +42,7 @@ export const EVENT_SCHEMA: SchemaObject = {
   additionalProperties: false,
   properties: {
     id: { type: 'string', maxLength: 128 },
-    timestamp: { type: 'integer', minimum: 0 },
+    timestamp: { type: 'integer', minimum: 0, maximum: LIMITS.timestampMs },
     event_type: { type: 'string', minLength: 1, maxLength: 256 },
     source: { type: 'string', minLength: 1, maxLength: 256 },
     severity: { type: 'string', enum: ['info', 'warning', 'error', 'critical'] },

@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   MaxLength,
   ValidateBy,
   type ValidationOptions,
@@ -62,6 +63,13 @@ export class WebhookSubscriptionSpecDto {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  /** CIDRs this subscription may reach although private/loopback/link-local (SSRF guard). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @Matches(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { each: true })
+  ssrf_allow?: string[];
 }
 
 export const WEBHOOK_SUBSCRIPTION_SECRET_FIELDS: readonly string[] = ['secret'];
