@@ -6,16 +6,34 @@ import { ServiceEnv } from '@airis/config';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from '@airis/kafka';
 import { ReadinessRegistry, counter, histogram } from '@airis/observability';
 import { AppError } from '@airis/resilience';
-import type { ISocketFactory } from 'kafkajs';
 import { GATEWAY_ENV } from '../gateway.tokens';
 import type { GatewayEnv } from '../gateway.config';
+import { CuttableSockets } from './cuttable-sockets';
 import { type OutgoingMessage, ProducerLanes, type SendReport } from './producer-lanes';
 import type { FromWorker, ToWorker, WorkerInit } from './producer-lanes.worker';
 
 export { noDelaySocketFactory, type OutgoingMessage } from './producer-lanes';
 
-/** Optional kafkajs socket factory for the ingest producer (tests cut the network with it). */
-export const INGEST_SOCKET_FACTORY = Symbol('INGEST_SOCKET_FACTORY');
+/**
+ * TEST ONLY: a network between the ingest producer pool and the broker that a test can cut
+ * (`testing/cuttable-network.ts`). The pool's sockets are then made by a `CuttableSockets` in
+ * the thread that runs the pool; the producer hands the test a `ProducerTestControl` to cut,
+ * restore, and crash the worker thread. Never provided outside tests.
+ */
+export const INGEST_TEST_NETWORK = Symbol('INGEST_TEST_NETWORK');
+
+export interface ProducerTestControl {
+  /** false: live producer sockets are destroyed and new ones are refused; true: restored. */
+  setConnectable(connectable: boolean): void;
+  /** Makes the worker thread throw an uncaught exception (worker mode only). */
+  crashThread(): void;
+}
+
+export interface IngestTestNetwork {
+  /** A local port nobody listens on: where cut connections go. */
+  deadPort: number;
+  bind(control: ProducerTestControl): void;
+}
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
 const sendDuration = histogram(
@@ -52,7 +70,12 @@ interface LanesBackend {
   connect(): Promise<void>;
   enqueue(items: OutgoingMessage[]): Promise<void>;
   close(): Promise<void>;
+  /** False while the worker thread is down (between a crash and its replacement's ready). */
+  up(): boolean;
 }
+
+const RESPAWN_MIN_MS = 100;
+const RESPAWN_MAX_MS = 5_000;
 
 /**
  * The pool in a worker thread: records are posted to it (structured clone) and each request
@@ -60,31 +83,74 @@ interface LanesBackend {
  * about four times the CPU of the HTTP side of a request; in the worker they run on the other
  * core and on a small heap, instead of causing full collections of the application's heap that
  * stall every request (see README, "Where the latency goes").
+ *
+ * If the thread dies (uncaught exception, `exit`), the sends it had not acked are rejected at
+ * once (503 at the edge; they may or may not have reached the broker, so clients retry with the
+ * same Idempotency-Key and consumers deduplicate by id), new sends are rejected at once while it
+ * is down, and a new thread is started after a backoff (100 ms doubling to 5 s, reset once a
+ * thread is ready). A replacement whose producers cannot connect is stopped and retried the same way.
  */
 class ProducerThread implements LanesBackend {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextId = 0;
-  private ready: Promise<void>;
+  private readonly first: Promise<void>;
+  private started = false;
+  private isUp = false;
+  private closing = false;
+  private backoffMs = RESPAWN_MIN_MS;
+  private respawnTimer: NodeJS.Timeout | undefined;
   private closed: (() => void) | undefined;
+  private readonly file: string;
 
-  constructor(init: WorkerInit, logger: Logger) {
-    const file = join(
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly logger: Logger,
+  ) {
+    this.file = join(
       __dirname,
       `producer-lanes.worker${existsSync(join(__dirname, 'producer-lanes.worker.js')) ? '.js' : '.ts'}`,
     );
+    this.first = this.spawn();
+  }
+
+  /** Resolves when the worker's producers are connected; rejects if that fails. */
+  private spawn(): Promise<void> {
     // From TypeScript sources (tests, benches) the worker registers the same compiler first.
-    const source = `${file.endsWith('.ts') ? "require('@swc-node/register');" : ''}require(${JSON.stringify(file)});`;
-    this.worker = new Worker(source, { eval: true, workerData: init });
-    this.worker.unref();
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.worker.on('message', (m: FromWorker) => {
+    const source = `${this.file.endsWith('.ts') ? "require('@swc-node/register');" : ''}require(${JSON.stringify(this.file)});`;
+    const worker = new Worker(source, { eval: true, workerData: this.init });
+    worker.unref();
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      const lost = (error: Error): void => {
+        if (this.worker !== worker) return; // already handled (error, then exit)
+        this.worker = undefined;
+        this.isUp = false;
+        reject(error);
+        for (const p of this.pending.values()) p.reject(error);
+        this.pending.clear();
+        if (this.closing) {
+          this.closed?.();
+          return;
+        }
+        this.logger.error(`ingest producer thread stopped: ${error.message}`);
+        this.scheduleRespawn();
+      };
+      worker.on('message', (m: FromWorker) => {
+        if (this.worker !== worker) return;
         switch (m.type) {
           case 'ready':
+            this.started = true;
+            this.isUp = true;
+            this.backoffMs = RESPAWN_MIN_MS;
             resolve();
             break;
           case 'failed':
             reject(new Error(m.message));
+            if (this.started) {
+              lost(new Error(`ingest producer thread could not connect: ${m.message}`));
+              void worker.terminate();
+            }
             break;
           case 'done': {
             const p = this.pending.get(m.id);
@@ -97,46 +163,77 @@ class ProducerThread implements LanesBackend {
             observeSend(m);
             break;
           case 'warn':
-            logger.warn(m.message);
+            this.logger.warn(m.message);
             break;
           case 'closed':
             this.closed?.();
             break;
         }
       });
-      this.worker.once('error', (thrown: unknown) => {
-        const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-        logger.error(`ingest producer thread failed: ${error.message}`);
-        reject(error);
-        for (const p of this.pending.values()) p.reject(error);
-        this.pending.clear();
-      });
+      worker.once('error', (thrown: unknown) => lost(thrown instanceof Error ? thrown : new Error(String(thrown))));
+      worker.once('exit', (code) => lost(new Error(`ingest producer thread exited (code ${code})`)));
     });
   }
 
+  private scheduleRespawn(): void {
+    // Before the first ready the application is still starting: its start fails instead.
+    if (!this.started || this.closing || this.respawnTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, RESPAWN_MAX_MS);
+    this.respawnTimer = setTimeout(() => {
+      this.respawnTimer = undefined;
+      if (this.closing) return;
+      this.logger.warn('starting a new ingest producer thread');
+      this.spawn().catch(() => undefined); // a failure is handled (respawn) by spawn itself
+    }, delay);
+    this.respawnTimer.unref();
+  }
+
   connect(): Promise<void> {
-    return this.ready;
+    return this.first;
+  }
+
+  up(): boolean {
+    return this.isUp;
+  }
+
+  /** Posts to the current thread; false while there is none. */
+  post(message: ToWorker): boolean {
+    if (!this.worker) return false;
+    this.worker.postMessage(message);
+    return true;
+  }
+
+  /** Test hooks keep their state across respawns: a new thread starts with the current one. */
+  setConnectable(connectable: boolean): void {
+    if (this.init.testNetwork) this.init.testNetwork.connectable = connectable;
+    this.post({ type: 'set-connectable', connectable });
   }
 
   enqueue(items: OutgoingMessage[]): Promise<void> {
+    if (!this.isUp || !this.worker) return Promise.reject(new Error('ingest producer thread is restarting'));
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'send', id, items } satisfies ToWorker);
+      this.post({ type: 'send', id, items });
     });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.respawnTimer);
+    const worker = this.worker;
+    if (!worker) return;
     const closed = new Promise<void>((resolve) => {
       this.closed = resolve;
     });
-    this.worker.postMessage({ type: 'close' } satisfies ToWorker);
+    this.post({ type: 'close' });
     await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
-    await this.worker.terminate();
+    await worker.terminate();
   }
 }
 
-/** The pool in this thread (used when tests inject a socket factory, which cannot cross threads). */
+/** The pool in this thread (`INGEST_PRODUCER_THREAD=false`). */
 class ProducerInProcess implements LanesBackend {
   constructor(private readonly lanes: ProducerLanes) {}
   connect(): Promise<void> {
@@ -148,12 +245,15 @@ class ProducerInProcess implements LanesBackend {
   close(): Promise<void> {
     return this.lanes.close();
   }
+  up(): boolean {
+    return true;
+  }
 }
 
 /**
  * The ingest write path: a small pool of idempotent kafkajs producers (acks=all) of its own
  * (`ProducerLanes`, coalescing concurrent requests into one `sendBatch` per free producer), in
- * a worker thread unless a test injects a socket factory. `enqueue` resolves once Kafka has
+ * a worker thread unless `INGEST_PRODUCER_THREAD=false`. `enqueue` resolves once Kafka has
  * acked the caller's records; `withDeadline` turns a send that is not acked within INGEST_ACK_TIMEOUT_MS
  * into `kafka_unavailable` (503 at the edge) — kafkajs itself keeps retrying, so the deadline is
  * raced, and the send may still complete later (which is why retries carry deterministic event
@@ -174,7 +274,7 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     @Inject(KAFKA_OPTIONS) options: KafkaModuleOptions,
     env: ServiceEnv,
     private readonly readiness: ReadinessRegistry,
-    @Optional() @Inject(INGEST_SOCKET_FACTORY) socketFactory?: ISocketFactory,
+    @Optional() @Inject(INGEST_TEST_NETWORK) testNetwork?: IngestTestNetwork,
   ) {
     if (config.INGEST_SINK === 'noop') return;
     const init: WorkerInit = {
@@ -182,17 +282,31 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
       brokers: env.KAFKA_BROKERS.split(','),
       producers: config.INGEST_PRODUCERS,
     };
-    this.backend =
-      socketFactory || !config.INGEST_PRODUCER_THREAD
-        ? new ProducerInProcess(
-            new ProducerLanes({
-              ...init,
-              ...(socketFactory ? { socketFactory } : {}),
-              warn: (message) => this.logger.warn(message),
-              onSend: observeSend,
-            }),
-          )
-        : new ProducerThread(init, this.logger);
+    if (config.INGEST_PRODUCER_THREAD) {
+      if (testNetwork) init.testNetwork = { deadPort: testNetwork.deadPort, connectable: true };
+      const thread = new ProducerThread(init, this.logger);
+      this.backend = thread;
+      testNetwork?.bind({
+        setConnectable: (connectable) => thread.setConnectable(connectable),
+        crashThread: () => thread.post({ type: 'crash' }),
+      });
+    } else {
+      const sockets = testNetwork ? new CuttableSockets(testNetwork.deadPort) : undefined;
+      this.backend = new ProducerInProcess(
+        new ProducerLanes({
+          ...init,
+          ...(sockets ? { socketFactory: sockets.factory } : {}),
+          warn: (message) => this.logger.warn(message),
+          onSend: observeSend,
+        }),
+      );
+      testNetwork?.bind({
+        setConnectable: (connectable) => sockets?.setConnectable(connectable),
+        crashThread: () => {
+          throw new Error('INGEST_PRODUCER_THREAD=false: there is no producer thread to crash');
+        },
+      });
+    }
   }
 
   async onModuleInit(): Promise<void> {
@@ -201,9 +315,11 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     await this.backend.connect();
-    this.readiness.register('ingest-producer', () =>
-      Promise.resolve({ up: this.healthy(), detail: this.healthy() ? 'acking' : 'a send is overdue' }),
-    );
+    this.readiness.register('ingest-producer', () => {
+      const backend = this.backend;
+      if (backend && !backend.up()) return Promise.resolve({ up: false, detail: 'producer thread restarting' });
+      return Promise.resolve({ up: this.healthy(), detail: this.healthy() ? 'acking' : 'a send is overdue' });
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -211,8 +327,17 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
     await this.backend?.close();
   }
 
-  /** False while a request's records have waited for their ack longer than the deadline. */
+  /** Requests whose records are queued or being sent (tests wait on it). */
+  pendingRequests(): number {
+    return this.outstanding.size;
+  }
+
+  /**
+   * False while a request's records have waited for their ack longer than the deadline, or
+   * while the producer thread is down.
+   */
   healthy(): boolean {
+    if (this.backend && !this.backend.up()) return false;
     // Map order is insertion order: the first entry is the oldest outstanding request.
     for (const { since } of this.outstanding.values()) return Date.now() - since < this.config.INGEST_ACK_TIMEOUT_MS;
     return true;

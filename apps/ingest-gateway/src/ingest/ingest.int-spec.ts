@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
 import { gatewayService } from '../service';
+import { IngestProducer } from './ingest-producer';
 import { CuttableNetwork } from '../testing/cuttable-network';
 
 /*
@@ -295,65 +296,148 @@ describe('Idempotency-Key', () => {
   });
 });
 
-describe('Kafka unavailable', () => {
+/** The values of the records keyed `source` on the metrics topic, sorted. */
+function valuesOf(source: string): number[] {
+  return metrics.records
+    .filter((r) => r.key === source)
+    .map((r) => (JSON.parse(r.value ?? '{}') as { metrics: { value: number }[] }).metrics[0]?.value ?? NaN)
+    .sort((a, b) => a - b);
+}
+
+/** Retries with the same Idempotency-Key until acked, as a client does after a 503. */
+function retryUntilAcked(base: string, payload: unknown, key: string): Promise<Reply> {
+  return pollUntil(
+    async () => {
+      const r = await postJson(base, '/api/v1/metrics/ingest', payload, ingestKey, { 'idempotency-key': key });
+      return r.status === 200 && r;
+    },
+    { timeoutMs: 90_000, intervalMs: 1000, description: `retry of ${key} acked` },
+  );
+}
+
+/** Every acked reply's record is on the topic exactly once (after a marker written last has arrived). */
+async function expectEachOnce(base: string, source: string, acked: Reply[]): Promise<void> {
+  const marker = await postJson(
+    base,
+    '/api/v1/metrics/ingest',
+    { source, metrics: [{ name: 'seq', value: 99 }] },
+    ingestKey,
+  );
+  expect(marker.status).toBe(200);
+  const markerId = (marker.body['ids'] as string[])[0] ?? '';
+  await pollUntil(() => recordsWithId(metrics, markerId).length === 1, { timeoutMs: 60_000 });
+  for (const r of acked) {
+    const id = (r.body['ids'] as string[])[0] ?? '';
+    expect(recordsWithId(metrics, id)).toHaveLength(1);
+  }
+}
+
+async function readiness(base: string): Promise<number> {
+  return (await fetch(`${base}/health/ready`)).status;
+}
+
+// Both modes of the producer pool: in a worker thread (the default), where the test's cut and
+// restore reach the worker's own socket factory as messages, and in the application's thread.
+describe.each([
+  ['in a worker thread', 'true'],
+  ['in the application thread', 'false'],
+])('Kafka unavailable, producer pool %s', (_mode, thread) => {
   it('answers 503 with Retry-After while the broker is unreachable, 200 after; every acked batch is on the topic exactly once', async () => {
+    const source = `outage-${thread}`;
     const network = new CuttableNetwork(await freePort());
-    const definition = gatewayService(env({ INGEST_ACK_TIMEOUT_MS: '1500', INGEST_RETRY_AFTER_SECONDS: '2' }));
+    const definition = gatewayService(
+      env({ INGEST_ACK_TIMEOUT_MS: '1500', INGEST_RETRY_AFTER_SECONDS: '2', INGEST_PRODUCER_THREAD: thread }),
+    );
     const cut = await startService({ ...definition, imports: [...(definition.imports ?? []), network.module()] });
     try {
-      const body = (n: number) => ({ source: 'outage', metrics: [{ name: 'seq', value: n }] });
+      const body = (n: number) => ({ source, metrics: [{ name: 'seq', value: n }] });
       const before = await postJson(cut.url, '/api/v1/metrics/ingest', body(1), ingestKey, {
-        'idempotency-key': 'outage-1',
+        'idempotency-key': `${source}-1`,
       });
       expect(before.status).toBe(200);
 
       network.sever();
       const during = await postJson(cut.url, '/api/v1/metrics/ingest', body(2), ingestKey, {
-        'idempotency-key': 'outage-2',
+        'idempotency-key': `${source}-2`,
       });
       expect(during.status).toBe(503);
       expect(during.headers.get('retry-after')).toBe('2');
       expect((during.body['error'] as { code: string }).code).toBe('kafka_unavailable');
       const during2 = await postJson(cut.url, '/api/v1/metrics/ingest', body(3), ingestKey, {
-        'idempotency-key': 'outage-3',
+        'idempotency-key': `${source}-3`,
       });
       expect(during2.status).toBe(503);
 
       network.restore();
-      // The client retries its 503s with the same Idempotency-Key until they are acked.
       const acked: Reply[] = [before];
-      for (const [n, key] of [
-        [2, 'outage-2'],
-        [3, 'outage-3'],
-      ] as const) {
-        acked.push(
-          await pollUntil(
-            async () => {
-              const r = await postJson(cut.url, '/api/v1/metrics/ingest', body(n), ingestKey, {
-                'idempotency-key': key,
-              });
-              return r.status === 200 && r;
-            },
-            { timeoutMs: 90_000, intervalMs: 1000, description: `retry of ${key} acked` },
-          ),
-        );
-      }
-      const marker = await postJson(cut.url, '/api/v1/metrics/ingest', body(99), ingestKey);
-      expect(marker.status).toBe(200);
-      const markerId = (marker.body['ids'] as string[])[0] ?? '';
-      await pollUntil(() => recordsWithId(metrics, markerId).length === 1, { timeoutMs: 60_000 });
-      for (const r of acked) {
-        const id = (r.body['ids'] as string[])[0] ?? '';
-        expect(recordsWithId(metrics, id)).toHaveLength(1);
-      }
-      const values = metrics.records
-        .filter((r) => r.key === 'outage')
-        .map((r) => (JSON.parse(r.value ?? '{}') as { metrics: { value: number }[] }).metrics[0]?.value)
-        .sort();
-      expect(values).toEqual([1, 2, 3, 99]);
+      acked.push(await retryUntilAcked(cut.url, body(2), `${source}-2`));
+      acked.push(await retryUntilAcked(cut.url, body(3), `${source}-3`));
+      await expectEachOnce(cut.url, source, acked);
+      expect(valuesOf(source)).toEqual([1, 2, 3, 99]);
     } finally {
       network.restore();
       await cut.close();
+    }
+  });
+});
+
+describe('producer thread crash', () => {
+  it('rejects the pending send at once (503), refuses while down, and serves 200 again after the respawn; nothing duplicated', async () => {
+    const source = 'crash';
+    const ackTimeoutMs = 60_000;
+    const network = new CuttableNetwork(await freePort());
+    const definition = gatewayService(
+      env({
+        INGEST_ACK_TIMEOUT_MS: String(ackTimeoutMs),
+        INGEST_RETRY_AFTER_SECONDS: '3',
+        INGEST_PRODUCER_THREAD: 'true',
+      }),
+    );
+    const gwc = await startService({ ...definition, imports: [...(definition.imports ?? []), network.module()] });
+    try {
+      const producer = gwc.app.get(IngestProducer);
+      const body = (n: number) => ({ source, metrics: [{ name: 'seq', value: n }] });
+      const before = await postJson(gwc.url, '/api/v1/metrics/ingest', body(1), ingestKey, {
+        'idempotency-key': 'crash-1',
+      });
+      expect(before.status).toBe(200);
+      expect(await readiness(gwc.url)).toBe(200);
+
+      // The network is cut first so the pending send cannot have reached the broker: its retry
+      // below must then be the only copy on the topic.
+      network.sever();
+      const started = Date.now();
+      const pending = postJson(gwc.url, '/api/v1/metrics/ingest', body(2), ingestKey, {
+        'idempotency-key': 'crash-2',
+      });
+      await pollUntil(() => producer.pendingRequests() === 1, { timeoutMs: 10_000, description: 'send pending' });
+      network.crashProducerThread();
+      const rejected = await pending;
+      expect(rejected.status).toBe(503);
+      expect(rejected.headers.get('retry-after')).toBe('3');
+      expect((rejected.body['error'] as { code: string }).code).toBe('kafka_unavailable');
+      // Answered by the crash, not by the ack deadline.
+      expect(Date.now() - started).toBeLessThan(ackTimeoutMs / 2);
+
+      // While the thread is down (its replacement cannot connect through the cut), new
+      // requests get 503 at once and readiness is down.
+      const down = await postJson(gwc.url, '/api/v1/metrics/ingest', body(3), ingestKey, {
+        'idempotency-key': 'crash-3',
+      });
+      expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBe('3');
+      expect(await readiness(gwc.url)).toBe(503);
+
+      network.restore();
+      const acked: Reply[] = [before];
+      acked.push(await retryUntilAcked(gwc.url, body(2), 'crash-2'));
+      acked.push(await retryUntilAcked(gwc.url, body(3), 'crash-3'));
+      expect(await readiness(gwc.url)).toBe(200);
+      await expectEachOnce(gwc.url, source, acked);
+      expect(valuesOf(source)).toEqual([1, 2, 3, 99]);
+    } finally {
+      network.restore();
+      await gwc.close();
     }
   });
 });
