@@ -2,27 +2,38 @@
  * B4's CPU twin: CPU time of the notifier process per delivery (`process.cpuUsage`), less
  * sensitive to the shared machine's load than B4's throughput ratio. The notifier runs
  * in-process on the real broker and FerretDB with B4's receiver and an in-process counting
- * sink; ROUNDS rounds of BATCH notifications are appended and drained (until every delivery
+ * sink; --rounds rounds of --batch notifications are appended and drained (until every delivery
  * and its attempt log are stored), and the CPU of the whole process (notifier, sink, the
  * bench's appends) is divided by the deliveries. The raw arm's CPU per POST (an undici Pool to
  * the same sink) is measured in the same run for comparison.
  *
- *   node tools/build/run-ts.mjs bench/notifier-cpu.ts        (env: ROUNDS=10 BATCH=100)
+ *   node tools/build/run-ts.mjs bench/notifier-cpu.ts --rounds 20 --batch 100
  *
- * PROFILE=<file.cpuprofile> writes a V8 CPU profile of the measured notifier rounds only.
+ * --profile <file.cpuprofile>: a V8 CPU profile of the measured notifier rounds only;
+ * --count: MongoDB commands and Kafka requests by name; --trace: each round's timings and
+ * the sink's connection count (keep-alive).
  */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
+import { Command } from 'commander';
 import type { NotificationRequestDto } from '@airis/contracts';
 import { type RunningService, startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
 
-const ROUNDS = Number(process.env['ROUNDS'] ?? 10);
-const BATCH = Number(process.env['BATCH'] ?? 100);
+const opts = new Command()
+  .option('--rounds <n>', 'measured rounds', '20')
+  .option('--batch <n>', 'notifications per round', '100')
+  .option('--profile <file>', 'write a V8 CPU profile of the measured notifier rounds')
+  .option('--count', 'count MongoDB commands and Kafka requests (patches the drivers)')
+  .option('--trace', "print each round's timings")
+  .parse()
+  .opts<{ rounds: string; batch: string; profile?: string; count?: boolean; trace?: boolean }>();
+const ROUNDS = Number(opts.rounds);
+const BATCH = Number(opts.batch);
 
 function notification(i: number, tag: string): NotificationRequestDto {
   const now = Date.now();
@@ -53,7 +64,7 @@ function notification(i: number, tag: string): NotificationRequestDto {
   };
 }
 
-/** COUNT=1: counts MongoDB commands and Kafka requests by name (patches the drivers' prototypes). */
+/** --count: counts MongoDB commands and Kafka requests by name (patches the drivers' prototypes). */
 function countRequests(): { take: () => Record<string, number> } {
   const counts: Record<string, number> = {};
   /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
@@ -105,6 +116,8 @@ async function main(): Promise<void> {
       res.end();
     });
   });
+  let connections = 0;
+  sink.on('connection', () => connections++);
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
@@ -146,9 +159,11 @@ async function main(): Promise<void> {
       await ctx.produce('notifications', messages);
       const appended = performance.now() - t0;
       await pollUntil(() => (arrivals.get(tag) ?? 0) >= BATCH, { timeoutMs: 120_000, intervalMs: 5 });
-      if (process.env['TRACE']) {
+      if (opts.trace) {
         const first = (firstArrival.get(tag) ?? t0) - t0;
-        console.log(`${tag}: appended ${appended.toFixed(1)} ms, first arrival ${first.toFixed(1)} ms, all ${(performance.now() - t0).toFixed(1)} ms`);
+        console.log(
+          `${tag}: appended ${appended.toFixed(1)} ms, first arrival ${first.toFixed(1)} ms, all ${(performance.now() - t0).toFixed(1)} ms, sink connections so far ${connections}`,
+        );
       }
     };
     await round('warm');
@@ -177,14 +192,15 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) await raw(`raw${r}`);
     const rawPer = cpuMs(start) / (ROUNDS * BATCH);
 
-    const counts = process.env['COUNT'] ? countRequests() : undefined;
-    const profile = process.env['PROFILE'];
+    const counts = opts.count ? countRequests() : undefined;
+    const profile = opts.profile;
     const session = profile ? new Session() : undefined;
     if (session) {
       session.connect();
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
+    const connectionsBefore = connections;
     start = process.cpuUsage();
     const startSys = start.system;
     const wall = performance.now();
@@ -202,6 +218,7 @@ async function main(): Promise<void> {
     console.log(
       `notifier: ${deliveries} deliveries in ${(performance.now() - wall).toFixed(0)} ms wall; CPU ${(drained / deliveries).toFixed(3)} ms/delivery to arrival, ${(total / deliveries).toFixed(3)} ms/delivery stored+logged (${(sysShare * 100).toFixed(0)} % system)`,
     );
+    console.log(`sink connections opened during the notifier rounds: ${connections - connectionsBefore}`);
     if (counts) console.log('requests in the measured rounds:', JSON.stringify(counts.take()));
     console.log(`raw undici: CPU ${rawPer.toFixed(3)} ms/POST`);
     console.log(`figure b4_cpu_ms_per_delivery ${(total / deliveries).toFixed(3)} ms`);
