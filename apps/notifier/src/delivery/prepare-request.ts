@@ -38,14 +38,23 @@ export type Prepared =
 export const TELEGRAM_API = 'https://api.telegram.org';
 const JSON_HEADERS = { 'content-type': 'application/json', 'user-agent': 'AIRIS-MON-Notifier/1' };
 
+const redacted = new Map<string, string>();
+
 /** Host and path with secrets (Slack/Discord/Teams tokens live in the path) cut off, for logs. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname.length > 1 ? '/…' : '/'}`;
-  } catch {
-    return 'invalid-url';
+  let r = redacted.get(url);
+  if (r === undefined) {
+    try {
+      const u = new URL(url);
+      r = `${u.protocol}//${u.host}${u.pathname.length > 1 ? '/…' : '/'}`;
+    } catch {
+      r = 'invalid-url';
+    }
+    // Receivers' URLs are few; a bounded cache spares a URL parse per delivery.
+    if (redacted.size >= 10_000) redacted.clear();
+    redacted.set(url, r);
   }
+  return r;
 }
 
 function reveal(box: SecretBox, value: unknown, what: string): string {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { Agent, buildConnector, request } from 'undici';
+import type { Readable } from 'node:stream';
+import { Agent, buildConnector } from 'undici';
 import { SsrfGuard, SsrfRefusedError } from './ssrf-guard';
 
 export interface OutboundRequest {
@@ -17,6 +18,41 @@ export interface OutboundResponse {
 }
 
 const MAX_BODY = 16 * 1024;
+const MAX_TARGETS = 10_000;
+
+/**
+ * The first MAX_BODY bytes of a response body as text; the rest is read and dropped (up to
+ * 1 MiB, then the body is destroyed). Plain events, not an async iterator (cheaper per request).
+ */
+function readCapped(stream: Readable): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let body = '';
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer): void => {
+      if (size < MAX_BODY) body += chunk.subarray(0, MAX_BODY - size).toString('utf8');
+      size += chunk.length;
+      if (size > 1024 * 1024) {
+        done = true;
+        stream.off('data', onData);
+        stream.destroy();
+        resolve(body);
+      }
+    };
+    stream.on('data', onData);
+    stream.once('end', () => {
+      done = true;
+      resolve(body);
+    });
+    stream.once('error', (error) => {
+      done = true;
+      reject(error);
+    });
+    stream.once('close', () => {
+      if (!done) reject(new Error('response body closed before its end'));
+    });
+  });
+}
 
 /**
  * POSTs with undici through an Agent whose connector checks every resolved address with the
@@ -25,6 +61,7 @@ const MAX_BODY = 16 * 1024;
  */
 export class HttpSender {
   private readonly agents = new Map<string, { agent: Agent; guard: SsrfGuard }>();
+  private readonly targets = new Map<string, { origin: string; path: string }>();
 
   constructor(private readonly options: { timeoutMs: number; baseAllow: readonly string[]; connections?: number }) {}
 
@@ -34,32 +71,40 @@ export class HttpSender {
 
   async post(req: OutboundRequest, extraAllow: readonly string[] = []): Promise<OutboundResponse> {
     const { agent } = this.agentFor(extraAllow);
+    const { origin, path } = this.target(req.url);
     const started = performance.now();
-    const res = await request(req.url, {
+    // The agent's own request (origin and path parsed once per URL), not undici's top-level
+    // `request(url)`, which parses the URL again on every call.
+    const res = await agent.request({
+      origin,
+      path,
       method: 'POST',
       headers: req.headers,
       body: req.body,
-      dispatcher: agent,
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,
       signal: AbortSignal.timeout(this.options.timeoutMs),
     });
-    let body = '';
-    let size = 0;
-    for await (const chunk of res.body) {
-      const buf = chunk as Buffer;
-      if (size < MAX_BODY) body += buf.subarray(0, MAX_BODY - size).toString('utf8');
-      size += buf.length;
-      if (size > 1024 * 1024) {
-        res.body.destroy();
-        break;
-      }
-    }
+    const body = await readCapped(res.body);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) {
+    for (const k in res.headers) {
+      const v = res.headers[k];
       if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     }
     return { status: res.statusCode, headers, body, latencyMs: performance.now() - started };
+  }
+
+  /** Origin and path of a URL, parsed once (receivers' URLs are few; the cache is bounded). */
+  private target(url: string): { origin: string; path: string } {
+    let t = this.targets.get(url);
+    if (!t) {
+      const u = new URL(url);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`invalid URL protocol: ${u.protocol}`);
+      t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+      if (this.targets.size >= MAX_TARGETS) this.targets.clear();
+      this.targets.set(url, t);
+    }
+    return t;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,240 @@
+/*
+ * B4's CPU twin: CPU time of the notifier process per delivery (`process.cpuUsage`), less
+ * sensitive to the shared machine's load than B4's throughput ratio. The notifier runs
+ * in-process on the real broker and FerretDB with B4's receiver and an in-process counting
+ * sink; --rounds rounds of --batch notifications are appended and drained (until every delivery
+ * and its attempt log are stored), and the CPU of the whole process (notifier, sink, the
+ * bench's appends) is divided by the deliveries. The raw arm's CPU per POST (an undici Pool to
+ * the same sink) is measured in the same run for comparison.
+ *
+ *   node tools/build/run-ts.mjs bench/notifier-cpu.ts --rounds 20 --batch 100
+ *
+ * --profile <file.cpuprofile>: a V8 CPU profile of the measured notifier rounds only;
+ * --count: MongoDB commands and Kafka requests by name; --trace: each round's timings and
+ * the sink's connection count (keep-alive).
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import { Command } from 'commander';
+import type { NotificationRequestDto } from '@airis/contracts';
+import { type RunningService, startService } from '@airis/service';
+import { createTestContext, pollUntil } from '@airis/testing';
+import { Pool } from 'undici';
+import { notifierService } from '../apps/notifier/src/service';
+
+const opts = new Command()
+  .option('--rounds <n>', 'measured rounds', '20')
+  .option('--batch <n>', 'notifications per round', '100')
+  .option('--profile <file>', 'write a V8 CPU profile of the measured notifier rounds')
+  .option('--count', 'count MongoDB commands and Kafka requests (patches the drivers)')
+  .option('--trace', "print each round's timings")
+  .parse()
+  .opts<{ rounds: string; batch: string; profile?: string; count?: boolean; trace?: boolean }>();
+const ROUNDS = Number(opts.rounds);
+const BATCH = Number(opts.batch);
+
+function notification(i: number, tag: string): NotificationRequestDto {
+  const now = Date.now();
+  return {
+    id: `${tag}-${i}`,
+    receiver: 'bench',
+    group_key: `g-${i % 64}`,
+    status: 'firing',
+    group_labels: { g: String(i % 64) },
+    alerts: [
+      {
+        id: `a-${tag}-${i}`,
+        fingerprint: `fp-${i}`,
+        name: 'Inference latency p99 above SLO',
+        status: 'firing',
+        severity: 'error',
+        description: 'p99 812 ms > 500 ms for 5m',
+        source: 'kserve',
+        alert_type: 'latency',
+        model_id: 'fraud-v3',
+        environment: 'production',
+        labels: { team: 'ml' },
+        timestamp: now,
+        updated_at: now,
+      },
+    ],
+    timestamp: now,
+  };
+}
+
+/** --count: counts MongoDB commands and Kafka requests by name (patches the drivers' prototypes). */
+function countRequests(): { take: () => Record<string, number> } {
+  const counts: Record<string, number> = {};
+  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
+  const mongo = require('mongodb/lib/cmap/connection').Connection.prototype;
+  const write = mongo.writeCommand;
+  mongo.writeCommand = function (this: unknown, command: { command?: Record<string, unknown> }, ...rest: unknown[]) {
+    const name = `mongo.${Object.keys(command.command ?? {})[0] ?? '?'}`;
+    counts[name] = (counts[name] ?? 0) + 1;
+    return write.call(this, command, ...rest);
+  };
+  const kafka = require('kafkajs/src/network/connection').prototype;
+  const send = kafka.send;
+  kafka.send = function (this: unknown, req: { request: { apiName: string } }, ...rest: unknown[]) {
+    const name = `kafka.${req.request.apiName}`;
+    counts[name] = (counts[name] ?? 0) + 1;
+    return send.call(this, req, ...rest);
+  };
+  /* eslint-enable */
+  return {
+    take: () => {
+      const out = { ...counts };
+      for (const k of Object.keys(counts)) delete counts[k];
+      return out;
+    },
+  };
+}
+
+const cpuMs = (start: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+};
+
+async function main(): Promise<void> {
+  const arrivals = new Map<string, number>();
+  const firstArrival = new Map<string, number>();
+  const sink = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { id: string };
+        const tag = body.id.slice(0, body.id.lastIndexOf('-'));
+        arrivals.set(tag, (arrivals.get(tag) ?? 0) + 1);
+        if (!firstArrival.has(tag)) firstArrival.set(tag, performance.now());
+      } catch {
+        // not ours
+      }
+      res.writeHead(200);
+      res.end();
+    });
+  });
+  let connections = 0;
+  sink.on('connection', () => connections++);
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+
+  const ctx = createTestContext('bench-b4cpu');
+  await ctx.createTopics();
+  await ctx.produce('config', [
+    {
+      key: 'receiver/bench',
+      value: JSON.stringify({
+        kind: 'receiver',
+        id: 'bench',
+        revision: 1,
+        spec: { name: 'bench', webhook: { url: `${sinkUrl}/hook` }, ssrf_allow: ['127.0.0.1/32'] },
+        updated_at: Date.now(),
+      }),
+    },
+  ]);
+  let service: RunningService | undefined;
+  const pool = new Pool(sinkUrl, { connections: 32 });
+  const db = (await ctx.mongo()).db(ctx.database);
+  try {
+    service = await startService(
+      notifierService(ctx.serviceEnv({ LOG_LEVEL: 'error', NOTIFIER_POLL_INTERVAL_MS: '100', NOTIFIER_WORKERS: '32' })),
+    );
+    const stored = async (n: number): Promise<void> => {
+      await pollUntil(
+        async () =>
+          (await db.collection('notifier_deliveries').countDocuments({})) >= n &&
+          (await db.collection('notifier_attempts').countDocuments({})) >= n,
+        { timeoutMs: 120_000, intervalMs: 200, description: `${n} stored` },
+      );
+    };
+    const round = async (tag: string): Promise<void> => {
+      const messages = Array.from({ length: BATCH }, (_, i) => {
+        const n = notification(i, tag);
+        return { key: n.group_key, value: JSON.stringify(n), headers: { ce_id: n.id } };
+      });
+      const t0 = performance.now();
+      await ctx.produce('notifications', messages);
+      const appended = performance.now() - t0;
+      await pollUntil(() => (arrivals.get(tag) ?? 0) >= BATCH, { timeoutMs: 120_000, intervalMs: 5 });
+      if (opts.trace) {
+        const first = (firstArrival.get(tag) ?? t0) - t0;
+        console.log(
+          `${tag}: appended ${appended.toFixed(1)} ms, first arrival ${first.toFixed(1)} ms, all ${(performance.now() - t0).toFixed(1)} ms, sink connections so far ${connections}`,
+        );
+      }
+    };
+    await round('warm');
+    await stored(BATCH);
+
+    const raw = async (tag: string): Promise<void> => {
+      const bodies = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ version: '1', ...notification(i, tag) }));
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < bodies.length) {
+            const body = bodies[next++] as string;
+            const res = await pool.request({
+              path: '/hook',
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body,
+            });
+            await res.body.dump();
+          }
+        }),
+      );
+    };
+    await raw('warm-raw');
+    let start = process.cpuUsage();
+    for (let r = 0; r < ROUNDS; r++) await raw(`raw${r}`);
+    const rawPer = cpuMs(start) / (ROUNDS * BATCH);
+
+    const counts = opts.count ? countRequests() : undefined;
+    const profile = opts.profile;
+    const session = profile ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    const connectionsBefore = connections;
+    start = process.cpuUsage();
+    const startSys = start.system;
+    const wall = performance.now();
+    for (let r = 0; r < ROUNDS; r++) await round(`nt${r}`);
+    const drained = cpuMs(start);
+    await stored(BATCH * (ROUNDS + 1));
+    const total = cpuMs(start);
+    const sysShare = (process.cpuUsage().system - startSys) / 1000 / total;
+    if (session && profile) {
+      const { profile: p } = await session.post('Profiler.stop');
+      writeFileSync(profile, JSON.stringify(p));
+      session.disconnect();
+    }
+    const deliveries = ROUNDS * BATCH;
+    console.log(
+      `notifier: ${deliveries} deliveries in ${(performance.now() - wall).toFixed(0)} ms wall; CPU ${(drained / deliveries).toFixed(3)} ms/delivery to arrival, ${(total / deliveries).toFixed(3)} ms/delivery stored+logged (${(sysShare * 100).toFixed(0)} % system)`,
+    );
+    console.log(`sink connections opened during the notifier rounds: ${connections - connectionsBefore}`);
+    if (counts) console.log('requests in the measured rounds:', JSON.stringify(counts.take()));
+    console.log(`raw undici: CPU ${rawPer.toFixed(3)} ms/POST`);
+    console.log(`figure b4_cpu_ms_per_delivery ${(total / deliveries).toFixed(3)} ms`);
+  } finally {
+    await service?.close();
+    await pool.close();
+    sink.closeAllConnections();
+    await new Promise<void>((resolve) => sink.close(() => resolve()));
+    await ctx.cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
