@@ -55,7 +55,7 @@ export class HotCounter<V extends string> {
   }
 
   add(value: V, n: number): void {
-    this.pending[value] = (this.pending[value] as number) + n;
+    this.pending[value] = (this.pending[value] ?? 0) + n;
   }
 }
 
