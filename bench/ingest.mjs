@@ -9,7 +9,8 @@
 //   B2: the gateway with a no-op sink vs a bare Fastify server (same Fastify, same JSON parsing
 //       and response) → req/s ratio and p99.
 // Arms interleaved ROUNDS times, medians reported. Everything on loopback; own topics and
-// database, removed at the end.
+// database, removed at the end. Env knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, and
+// BENCH_ARMS=b1 or b2 to run only that benchmark (default both).
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ const NAMESPACE = `bench-ingest-${suffix}.`;
 const DATABASE = `bench_ingest_${suffix}`;
 const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 const METRICS_PER_BATCH = 100;
+const ARMS = new Set((process.env.BENCH_ARMS ?? 'b1,b2').split(',').map((a) => a.trim().toLowerCase()));
 
 const batch = JSON.stringify({
   timestamp: Date.now(),
@@ -263,96 +265,122 @@ try {
   console.log(
     `bench:ingest — ${ROUNDS} rounds × ${SECONDS}s per arm, ${CONNECTIONS} connections, ${METRICS_PER_BATCH}-metric batches`,
   );
-  const gw = await startGateway(portA, 'kafka');
-  children.push(gw.child);
-  const topic = `${NAMESPACE}airis.metrics.v1`;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
-  // Warm-up of both paths.
-  await load(gw.url, {}).catch(() => undefined);
-  const b1 = { raw: [], gw: [] };
-  for (let i = 0; i < ROUNDS; i++) {
-    b1.raw.push(await rawArm(producer, topic));
-    b1.gw.push(await gatewayArm(gw));
-  }
-  const gwRpsMax = median(b1.gw.map((x) => x.rps));
-  // Where the latency at half rate goes: the gateway's own histograms of the Kafka send
-  // (encode + acks=all round trip) and of the wait for a free producer, scraped around the run.
-  const halfRate = Math.max(1, Math.floor(gwRpsMax / 2));
-  const before = await metricsText(gw.url);
-  const half = await gatewayPaced(gw.url, halfRate);
-  const after = await metricsText(gw.url);
-  if (half.failed > 0) console.error(`  half-rate run: ${half.failed} failed requests`);
-  const bursty = await load(gw.url, { overallRate: halfRate });
+  const rows = [];
+  const figures = [];
+  if (ARMS.has('b1')) {
+    const gw = await startGateway(portA, 'kafka');
+    children.push(gw.child);
+    const topic = `${NAMESPACE}airis.metrics.v1`;
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    // Warm-up of both paths.
+    await load(gw.url, {}).catch(() => undefined);
+    const b1 = { raw: [], gw: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      b1.raw.push(await rawArm(producer, topic));
+      b1.gw.push(await gatewayArm(gw));
+    }
+    const gwRpsMax = median(b1.gw.map((x) => x.rps));
+    // Where the latency at half rate goes: the gateway's own histograms of the Kafka send
+    // (encode + acks=all round trip) and of the wait for a free producer, scraped around the run.
+    const halfRate = Math.max(1, Math.floor(gwRpsMax / 2));
+    const before = await metricsText(gw.url);
+    const half = await gatewayPaced(gw.url, halfRate);
+    const after = await metricsText(gw.url);
+    if (half.failed > 0) console.error(`  half-rate run: ${half.failed} failed requests`);
+    const bursty = await load(gw.url, { overallRate: halfRate });
 
-  // The raw client at the same rate, with as many idempotent producers as the gateway's pool
-  // (INGEST_PRODUCERS, 4) used round-robin: the broker's own latency at this load.
-  const rawPool = [producer];
-  for (let i = 1; i < 4; i++) {
-    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await p.connect();
-    rawPool.push(p);
-  }
-  let next = 0;
-  const pooled = { send: (record) => rawPool[next++ % rawPool.length].send(record) };
-  const rawHalf = await rawPaced(pooled, topic, Math.max(1, Math.floor(gwRpsMax / 2)));
-  await Promise.all(rawPool.map((p) => p.disconnect()));
-  const [sendQ, waitQ] = LATENCY_HISTOGRAMS.map((h) => ({
-    p50: quantileMs(buckets(before, h), buckets(after, h), 0.5),
-    p99: quantileMs(buckets(before, h), buckets(after, h), 0.99),
-  }));
-  await stop(gw.child);
+    // The raw client at the same rate, with as many idempotent producers as the gateway's pool
+    // (INGEST_PRODUCERS, 4) used round-robin: the broker's own latency at this load.
+    const rawPool = [producer];
+    for (let i = 1; i < 4; i++) {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await p.connect();
+      rawPool.push(p);
+    }
+    let next = 0;
+    const pooled = { send: (record) => rawPool[next++ % rawPool.length].send(record) };
+    const rawHalf = await rawPaced(pooled, topic, Math.max(1, Math.floor(gwRpsMax / 2)));
+    await Promise.all(rawPool.map((p) => p.disconnect()));
+    const [sendQ, waitQ] = LATENCY_HISTOGRAMS.map((h) => ({
+      p50: quantileMs(buckets(before, h), buckets(after, h), 0.5),
+      p99: quantileMs(buckets(before, h), buckets(after, h), 0.99),
+    }));
+    await stop(gw.child);
 
-  const noop = await startGateway(portA + 1, 'noop');
-  children.push(noop.child);
-  const bare = fork(resolve(root, 'bench/ingest-bare-server.mjs'), ['0'], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  children.push(bare);
-  const barePort = await new Promise((r) => bare.once('message', (m) => r(m.port)));
-  const bareUrl = `http://127.0.0.1:${barePort}`;
-  await load(noop.url).catch(() => undefined);
-  await bareArm(bareUrl, bare.pid);
-  const b2 = { gw: [], bare: [] };
-  for (let i = 0; i < ROUNDS; i++) {
-    b2.bare.push(await bareArm(bareUrl, bare.pid));
-    b2.gw.push(await gatewayArm(noop));
+    const rawMps = median(b1.raw.map((x) => x.metricsPerSec));
+    const gwMps = median(b1.gw.map((x) => x.metricsPerSec));
+    const cpu = median(b1.gw.map((x) => x.cpuPerMetric));
+    rows.push(
+      ['B1 raw kafkajs producer', `${rawMps.toFixed(0)} metrics/s`, ''],
+      ['B1 gateway (Kafka)', `${gwMps.toFixed(0)} metrics/s`, `p99 ${median(b1.gw.map((x) => x.p99))} ms at max`],
+      [
+        'B1 gateway at half max rate',
+        `${(half.ok / SECONDS).toFixed(0)} req/s`,
+        `p50 ${half.p50.toFixed(0)} ms, p99 ${half.p99.toFixed(0)} ms (paced; sender at most ${half.maxLateMs.toFixed(0)} ms late)`,
+      ],
+      [
+        'B1 same rate, autocannon bursts',
+        `${(bursty['2xx'] / bursty.duration).toFixed(0)} req/s`,
+        `p99 ${bursty.latency.p99} ms (max rate for part of each second)`,
+      ],
+      [
+        'B1 half rate: raw kafkajs send',
+        `p50 ${rawHalf.p50.toFixed(0)} ms`,
+        `p99 ${rawHalf.p99.toFixed(0)} ms (same rate, 4 producers)`,
+      ],
+      ['B1 half rate: Kafka send', `p50 ≤ ${sendQ.p50} ms`, `p99 ≤ ${sendQ.p99} ms (histogram bucket bounds)`],
+      ['B1 half rate: producer wait', `p50 ≤ ${waitQ.p50} ms`, `p99 ≤ ${waitQ.p99} ms`],
+      ['B1 gateway CPU per metric', `${cpu.toFixed(2)} µs`, ''],
+    );
+    figures.push(
+      `per round B1 raw: ${b1.raw.map((x) => x.metricsPerSec.toFixed(0)).join(', ')}; gateway: ${b1.gw.map((x) => x.metricsPerSec.toFixed(0)).join(', ')}`,
+      `ratio b1_ingest ${(gwMps / rawMps).toFixed(3)}`,
+      `figure b1_gateway_p99_ms ${half.p99.toFixed(0)} ms`,
+      `figure b1_half_rate_p50_ms ${half.p50.toFixed(0)} ms`,
+      `figure b1_half_rate_autocannon_bursty_p99_ms ${bursty.latency.p99} ms`,
+      `figure b1_half_rate_raw_kafkajs_p99_ms ${rawHalf.p99.toFixed(0)} ms`,
+      `figure b1_half_rate_kafka_send_p99_ms ${sendQ.p99} ms`,
+      `figure b1_half_rate_producer_wait_p99_ms ${waitQ.p99} ms`,
+      `figure b1_gateway_cpu_us_per_metric ${cpu.toFixed(3)} us`,
+    );
   }
-  await stop(noop.child);
-  await stop(bare);
+  if (ARMS.has('b2')) {
+    const noop = await startGateway(portA + 1, 'noop');
+    children.push(noop.child);
+    const bare = fork(resolve(root, 'bench/ingest-bare-server.mjs'), ['0'], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    children.push(bare);
+    const barePort = await new Promise((r) => bare.once('message', (m) => r(m.port)));
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await load(noop.url).catch(() => undefined);
+    await bareArm(bareUrl, bare.pid);
+    const b2 = { gw: [], bare: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      b2.bare.push(await bareArm(bareUrl, bare.pid));
+      b2.gw.push(await gatewayArm(noop));
+    }
+    await stop(noop.child);
+    await stop(bare);
 
-  const rawMps = median(b1.raw.map((x) => x.metricsPerSec));
-  const gwMps = median(b1.gw.map((x) => x.metricsPerSec));
-  const cpu = median(b1.gw.map((x) => x.cpuPerMetric));
-  const noopRps = median(b2.gw.map((x) => x.rps));
-  const bareRps = median(b2.bare.map((x) => x.rps));
-  const bareCpu = median(b2.bare.map((x) => x.cpuPerReq));
-  const noopCpu = median(b2.gw.map((x) => x.cpuPerReq));
-  const rows = [
-    ['B1 raw kafkajs producer', `${rawMps.toFixed(0)} metrics/s`, ''],
-    ['B1 gateway (Kafka)', `${gwMps.toFixed(0)} metrics/s`, `p99 ${median(b1.gw.map((x) => x.p99))} ms at max`],
-    [
-      'B1 gateway at half max rate',
-      `${(half.ok / SECONDS).toFixed(0)} req/s`,
-      `p50 ${half.p50.toFixed(0)} ms, p99 ${half.p99.toFixed(0)} ms (paced; sender at most ${half.maxLateMs.toFixed(0)} ms late)`,
-    ],
-    [
-      'B1 same rate, autocannon bursts',
-      `${(bursty['2xx'] / bursty.duration).toFixed(0)} req/s`,
-      `p99 ${bursty.latency.p99} ms (max rate for part of each second)`,
-    ],
-    [
-      'B1 half rate: raw kafkajs send',
-      `p50 ${rawHalf.p50.toFixed(0)} ms`,
-      `p99 ${rawHalf.p99.toFixed(0)} ms (same rate, 4 producers)`,
-    ],
-    ['B1 half rate: Kafka send', `p50 ≤ ${sendQ.p50} ms`, `p99 ≤ ${sendQ.p99} ms (histogram bucket bounds)`],
-    ['B1 half rate: producer wait', `p50 ≤ ${waitQ.p50} ms`, `p99 ≤ ${waitQ.p99} ms`],
-    ['B1 gateway CPU per metric', `${cpu.toFixed(2)} µs`, ''],
-    ['B2 bare Fastify', `${bareRps.toFixed(0)} req/s`, `p99 ${median(b2.bare.map((x) => x.p99))} ms`],
-    ['B2 gateway (no-op sink)', `${noopRps.toFixed(0)} req/s`, `p99 ${median(b2.gw.map((x) => x.p99))} ms`],
-    ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'load-independent'],
-  ];
+    const noopRps = median(b2.gw.map((x) => x.rps));
+    const bareRps = median(b2.bare.map((x) => x.rps));
+    const bareCpu = median(b2.bare.map((x) => x.cpuPerReq));
+    const noopCpu = median(b2.gw.map((x) => x.cpuPerReq));
+    rows.push(
+      ['B2 bare Fastify', `${bareRps.toFixed(0)} req/s`, `p99 ${median(b2.bare.map((x) => x.p99))} ms`],
+      ['B2 gateway (no-op sink)', `${noopRps.toFixed(0)} req/s`, `p99 ${median(b2.gw.map((x) => x.p99))} ms`],
+      ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'load-independent'],
+    );
+    figures.push(
+      `per round B2 bare: ${b2.bare.map((x) => x.rps.toFixed(0)).join(', ')}; gateway: ${b2.gw.map((x) => x.rps.toFixed(0)).join(', ')}`,
+      `per round B2 CPU per request bare: ${b2.bare.map((x) => x.cpuPerReq.toFixed(0)).join(', ')}; gateway: ${b2.gw.map((x) => x.cpuPerReq.toFixed(0)).join(', ')} µs`,
+      `ratio b2_http ${(noopRps / bareRps).toFixed(3)}`,
+      `figure b2_bare_cpu_us_per_req ${bareCpu.toFixed(0)} us`,
+      `figure b2_gateway_cpu_us_per_req ${noopCpu.toFixed(0)} us`,
+    );
+  }
   console.log(
     `load average at the end: ${loadavg()
       .map((x) => x.toFixed(1))
@@ -361,23 +389,7 @@ try {
   console.log('');
   for (const [a, b, c] of rows) console.log(`${a.padEnd(32)} ${b.padStart(20)}  ${c}`);
   console.log('');
-  console.log(
-    `per round B1 raw: ${b1.raw.map((x) => x.metricsPerSec.toFixed(0)).join(', ')}; gateway: ${b1.gw.map((x) => x.metricsPerSec.toFixed(0)).join(', ')}`,
-  );
-  console.log(
-    `per round B2 bare: ${b2.bare.map((x) => x.rps.toFixed(0)).join(', ')}; gateway: ${b2.gw.map((x) => x.rps.toFixed(0)).join(', ')}`,
-  );
-  console.log(`ratio b1_ingest ${(gwMps / rawMps).toFixed(3)}`);
-  console.log(`ratio b2_http ${(noopRps / bareRps).toFixed(3)}`);
-  console.log(`figure b1_gateway_p99_ms ${half.p99.toFixed(0)} ms`);
-  console.log(`figure b1_half_rate_p50_ms ${half.p50.toFixed(0)} ms`);
-  console.log(`figure b1_half_rate_autocannon_bursty_p99_ms ${bursty.latency.p99} ms`);
-  console.log(`figure b1_half_rate_raw_kafkajs_p99_ms ${rawHalf.p99.toFixed(0)} ms`);
-  console.log(`figure b1_half_rate_kafka_send_p99_ms ${sendQ.p99} ms`);
-  console.log(`figure b1_half_rate_producer_wait_p99_ms ${waitQ.p99} ms`);
-  console.log(`figure b1_gateway_cpu_us_per_metric ${cpu.toFixed(3)} us`);
-  console.log(`figure b2_bare_cpu_us_per_req ${bareCpu.toFixed(0)} us`);
-  console.log(`figure b2_gateway_cpu_us_per_req ${noopCpu.toFixed(0)} us`);
+  for (const line of figures) console.log(line);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   const admin = kafka.admin();

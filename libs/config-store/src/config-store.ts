@@ -47,6 +47,7 @@ export function configKey(kind: string, id: string): string {
 export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ConfigStore.name);
   private readonly resources = new Map<string, ConfigResource>();
+  private changes = 0;
   private readonly listeners = new Map<string, Set<ConfigListener<Record<string, unknown>>>>();
   private readonly waiters: { offset: number; resolve: () => void }[] = [];
   private consumer: Consumer | undefined;
@@ -132,6 +133,14 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /**
+   * Bumped by every applied change (upsert or delete, any kind): a cache of looked-up resources
+   * stays valid while this has not moved, without building a key and reading the map again.
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
   get<S = Record<string, unknown>>(kind: string, id: string): ConfigResource<S> | undefined {
     return this.resources.get(configKey(kind, id)) as ConfigResource<S> | undefined;
   }
@@ -211,6 +220,7 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
     if (value === null) {
       if (!previous) return;
       this.resources.delete(key);
+      this.changes++;
       applied.inc({ kind, type: 'delete' });
       await this.emit(kind, { type: 'delete', kind, id, previous });
       return;
@@ -229,6 +239,7 @@ export class ConfigStore implements OnModuleInit, OnApplicationShutdown {
     }
     const resource = result.value as ConfigResource;
     this.resources.set(key, resource);
+    this.changes++;
     applied.inc({ kind, type: 'upsert' });
     await this.emit(kind, { type: 'upsert', kind, id, resource, ...(previous ? { previous } : {}) });
   }

@@ -116,7 +116,8 @@ export function validateMetricBatch(body: unknown): Validated<MetricBatchDto> {
         (tags === undefined || tags === null || isTagMap(tags))
       ) {
         let extra = false;
-        for (const k in m) if (!METRIC_FIELDS.has(k)) extra = true;
+        // Four string compares (of internalized keys) cost less than a Set lookup per key.
+        for (const k in m) if (k !== 'name' && k !== 'value' && k !== 'unit' && k !== 'tags') extra = true;
         if (!extra) continue;
       }
       // Only a sample with an error pays for its field path.

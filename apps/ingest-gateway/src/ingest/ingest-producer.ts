@@ -376,8 +376,11 @@ export class IngestProducer implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Races an enqueued send against the ack deadline. */
-  async withDeadline(sending: Promise<void>): Promise<void> {
-    if (!this.backend) return sending;
+  withDeadline(sending: Promise<void>): Promise<void> {
+    return this.backend ? this.raceDeadline(sending) : sending;
+  }
+
+  private async raceDeadline(sending: Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

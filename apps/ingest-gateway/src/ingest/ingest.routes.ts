@@ -70,7 +70,9 @@ export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRoute
         const principal = principalOf(request);
         const { status, body, replayed } = await handleIngest(deps, kind, principal.keyId, request);
         if (replayed) void reply.header('idempotent-replayed', 'true');
-        return reply.status(status).send(body);
+        // Returned, not sent: Fastify sends it as it does a bare route's return value.
+        void reply.status(status);
+        return body;
       },
     });
   }
@@ -86,7 +88,8 @@ async function handleIngest(
   keyId: string,
   request: FastifyRequest,
 ): Promise<{ status: number; body: unknown; replayed: boolean }> {
-  const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const header = request.headers['content-type'];
+  const contentType = header === 'application/json' ? header : (header ?? '').split(';')[0]?.trim().toLowerCase();
   let command: IngestCommand;
   let ndjsonText: string | undefined;
   if (contentType === 'application/json') {

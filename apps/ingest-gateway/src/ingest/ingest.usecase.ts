@@ -12,7 +12,7 @@ import {
   validateMetricBatch,
 } from '@airis/contracts';
 import { TopicNames, traceHeaders } from '@airis/kafka';
-import { counter } from '@airis/observability';
+import { HotCounter } from '@airis/observability';
 import { AppError } from '@airis/resilience';
 import type { Message } from 'kafkajs';
 import { IdempotencyStore, type StoredResponse } from './idempotency.store';
@@ -40,10 +40,36 @@ export interface IngestItemError {
 
 export type IngestOutcome = { type: 'response'; response: StoredResponse; replayed: boolean } | { type: 'conflict' };
 
-const accepted = counter('airis_gateway_ingested_records_total', 'Records acked by Kafka', ['kind']);
-const rejectedItems = counter('airis_gateway_rejected_items_total', 'Items refused by validation', ['kind']);
-// Label children bound once: the hot path skips hashing the label set on every request.
-const acceptedBy = { metrics: accepted.labels({ kind: 'metrics' }), events: accepted.labels({ kind: 'events' }) };
+const KINDS: readonly IngestKind[] = ['metrics', 'events'];
+// Plain sums per kind, moved into the prom-client counters when /metrics is scraped.
+const accepted = new HotCounter('airis_gateway_ingested_records_total', 'Records acked by Kafka', 'kind', KINDS);
+const rejectedItems = new HotCounter(
+  'airis_gateway_rejected_items_total',
+  'Items refused by validation',
+  'kind',
+  KINDS,
+);
+// Read once: named imports of the barrels compile to a getter call per use.
+const CE_TYPE: Record<IngestKind, string> = { metrics: TOPICS.metrics.ceType, events: TOPICS.events.ceType };
+const SPEC_VERSION = CE_SPEC_VERSION;
+const CONTENT_TYPE = JSON_CONTENT_TYPE;
+const encode = encodeEnvelope;
+const validators = { metrics: validateMetricBatch, events: validateEvent } as const;
+
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+/** `new Date(ms).toISOString()` for an integer `ms`, its "YYYY-MM-DDTHH:mm:ss." part built once per second. */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    if (iso.length !== 24) return new Date(ms).toISOString(); // years beyond 9999
+    isoPrefix = iso.slice(0, 20);
+    isoSecond = second;
+  }
+  const millis = ms - second * 1000;
+  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}
 
 /** A parse failure of one NDJSON line. */
 export class ParseFailure {
@@ -129,20 +155,20 @@ export class IngestUseCase {
     }));
     if (messages.length === 0) return 0;
     await this.producer.withDeadline(this.producer.enqueue(messages));
-    acceptedBy.metrics.inc(messages.length);
+    accepted.add('metrics', messages.length);
     return messages.length;
   }
 
   private async write(command: IngestCommand): Promise<StoredResponse> {
     const validate: (v: unknown) => Validated<{ source: string; id?: string; timestamp?: number }> =
-      command.kind === 'metrics' ? validateMetricBatch : validateEvent;
+      validators[command.kind];
     const errors: IngestItemError[] = [];
     const ids: (string | null)[] = [];
     const messages: OutgoingMessage[] = [];
     const topic = this.topicName[command.kind];
-    const type = TOPICS[command.kind].ceType;
+    const type = CE_TYPE[command.kind];
     const now = Date.now();
-    const time = new Date(now).toISOString();
+    const time = isoTime(now);
     const trace = traceHeaders();
     for (let index = 0; index < command.items.length; index++) {
       const item = command.items[index];
@@ -164,20 +190,20 @@ export class IngestUseCase {
         value.id ??
         (command.idempotencyKey ? deterministicId(command.keyId, command.idempotencyKey, index) : randomUUID());
       ids.push(id);
-      const headers: Record<string, string> = encodeEnvelope({
+      const headers: Record<string, string> = encode({
         id,
         source: this.source,
         type,
         time,
-        specversion: CE_SPEC_VERSION,
-        contentType: JSON_CONTENT_TYPE,
+        specversion: SPEC_VERSION,
+        contentType: CONTENT_TYPE,
       });
       for (const name in trace) headers[name] = trace[name] as string;
       headers['airis-api-key'] = command.keyId;
       const message: Message = { key: value.source, value: text ?? JSON.stringify(value), headers };
       messages.push({ topic, message });
     }
-    if (errors.length > 0) rejectedItems.inc({ kind: command.kind }, errors.length);
+    if (errors.length > 0) rejectedItems.add(command.kind, errors.length);
     if (messages.length === 0) {
       // Nothing valid: a 400, never stored as an idempotent response (the client fixes and retries).
       throw new IngestValidationError(command.batch, errors);
@@ -198,7 +224,7 @@ export class IngestUseCase {
       }
       throw error;
     }
-    acceptedBy[command.kind].inc(messages.length);
+    accepted.add(command.kind, messages.length);
     if (command.idempotencyKey)
       await this.remember(command.keyId, command.idempotencyKey, command.requestHash, response);
     return response;
