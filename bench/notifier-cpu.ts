@@ -18,11 +18,11 @@ import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
-import type { NotificationRequestDto } from '@airis/contracts';
 import { type RunningService, startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
+import { notification } from './notifier-data';
 
 const opts = new Command()
   .option('--rounds <n>', 'measured rounds', '20')
@@ -34,35 +34,6 @@ const opts = new Command()
   .opts<{ rounds: string; batch: string; profile?: string; count?: boolean; trace?: boolean }>();
 const ROUNDS = Number(opts.rounds);
 const BATCH = Number(opts.batch);
-
-function notification(i: number, tag: string): NotificationRequestDto {
-  const now = Date.now();
-  return {
-    id: `${tag}-${i}`,
-    receiver: 'bench',
-    group_key: `g-${i % 64}`,
-    status: 'firing',
-    group_labels: { g: String(i % 64) },
-    alerts: [
-      {
-        id: `a-${tag}-${i}`,
-        fingerprint: `fp-${i}`,
-        name: 'Inference latency p99 above SLO',
-        status: 'firing',
-        severity: 'error',
-        description: 'p99 812 ms > 500 ms for 5m',
-        source: 'kserve',
-        alert_type: 'latency',
-        model_id: 'fraud-v3',
-        environment: 'production',
-        labels: { team: 'ml' },
-        timestamp: now,
-        updated_at: now,
-      },
-    ],
-    timestamp: now,
-  };
-}
 
 /** --count: counts MongoDB commands and Kafka requests by name (patches the drivers' prototypes). */
 function countRequests(): { take: () => Record<string, number> } {

@@ -15,12 +15,12 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NotificationRequestDto } from '@airis/contracts';
 import { type RunningService, startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { Command } from 'commander';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
+import { notification } from './notifier-data';
 
 const options = new Command()
   .option('--rounds <n>', 'interleaved rounds of both arms', '3')
@@ -42,35 +42,6 @@ const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
 };
-
-function notification(i: number, tag: string): NotificationRequestDto {
-  const now = Date.now();
-  return {
-    id: `${tag}-${i}`,
-    receiver: 'bench',
-    group_key: `g-${i % 64}`,
-    status: 'firing',
-    group_labels: { g: String(i % 64) },
-    alerts: [
-      {
-        id: `a-${tag}-${i}`,
-        fingerprint: `fp-${i}`,
-        name: 'Inference latency p99 above SLO',
-        status: 'firing',
-        severity: 'error',
-        description: 'p99 812 ms > 500 ms for 5m',
-        source: 'kserve',
-        alert_type: 'latency',
-        model_id: 'fraud-v3',
-        environment: 'production',
-        labels: { team: 'ml' },
-        timestamp: now,
-        updated_at: now,
-      },
-    ],
-    timestamp: now,
-  };
-}
 
 async function main(): Promise<void> {
   // The counting sink: arrivals per tag and append→arrival latencies (body.timestamp = append time).
