@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { AlertDto, DeliveryAttemptDto, NotificationRequestDto } from '@airis/contracts';
+import type { DeliveryAttemptDto, NotificationRequestDto } from '@airis/contracts';
 import { ConfigStore } from '@airis/config-store';
 import { DLQ_HEADER, KafkaProducer } from '@airis/kafka';
 import { SecretBox } from '@airis/security';
@@ -11,6 +11,7 @@ import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { notifierService } from './service';
 import { FakeProvider, pagerDutyHandler, slackHandler, teamsHandler } from './testing/fake-provider';
+import { LOOPBACK, testAlert as alert, testNotification as notification } from './testing/harness';
 
 /*
  * The notifier end to end on the real broker and FerretDB, with local HTTP servers standing in
@@ -18,47 +19,8 @@ import { FakeProvider, pagerDutyHandler, slackHandler, teamsHandler } from './te
  * answering as the provider does) and a real SMTP server.
  */
 
-const LOOPBACK = ['127.0.0.1/32'];
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const ROUTING_KEY = 'R0123456789abcdef0123456789abcde'.slice(0, 32);
-
-let seq = 0;
-const alert = (over: Partial<AlertDto> = {}): AlertDto => {
-  seq++;
-  return {
-    id: `alert-${seq}-${randomUUID().slice(0, 8)}`,
-    fingerprint: `fp-${seq}`,
-    name: `Latency p99 above SLO ${seq}`,
-    status: 'firing',
-    severity: 'critical',
-    description: 'p99 latency 812 ms > 500 ms for 5m',
-    source: 'torchserve',
-    alert_type: 'latency',
-    model_id: 'fraud-v3',
-    environment: 'production',
-    threshold: 500,
-    current_value: 812,
-    duration: '5m',
-    labels: { team: 'ml' },
-    timestamp: Date.now() - 60_000,
-    updated_at: Date.now(),
-    ...over,
-  };
-};
-
-const notification = (
-  receiver: string,
-  alerts: AlertDto[],
-  status: 'firing' | 'resolved' = 'firing',
-): NotificationRequestDto => ({
-  id: `n-${randomUUID()}`,
-  receiver,
-  group_key: `{}:{team="ml",r="${receiver}"}`,
-  status,
-  group_labels: { team: 'ml' },
-  alerts,
-  timestamp: Date.now(),
-});
 
 describe('notifier: channels, durability and the delivery log', () => {
   let ctx: TestContext;
