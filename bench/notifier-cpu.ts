@@ -14,15 +14,13 @@
  * the sink's connection count (keep-alive).
  */
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { type RunningService, startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
-import { notification } from './notifier-data';
+import { configureBenchReceiver, notification, startCountingSink } from './notifier-data';
 
 const opts = new Command()
   .option('--rounds <n>', 'measured rounds', '20')
@@ -69,43 +67,13 @@ const cpuMs = (start: NodeJS.CpuUsage): number => {
 };
 
 async function main(): Promise<void> {
-  const arrivals = new Map<string, number>();
-  const firstArrival = new Map<string, number>();
-  const sink = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as { id: string };
-        const tag = body.id.slice(0, body.id.lastIndexOf('-'));
-        arrivals.set(tag, (arrivals.get(tag) ?? 0) + 1);
-        if (!firstArrival.has(tag)) firstArrival.set(tag, performance.now());
-      } catch {
-        // not ours
-      }
-      res.writeHead(200);
-      res.end();
-    });
-  });
-  let connections = 0;
-  sink.on('connection', () => connections++);
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const sink = await startCountingSink();
+  const { arrivals, firstAt: firstArrival } = sink;
+  const sinkUrl = sink.url;
 
   const ctx = createTestContext('bench-b4cpu');
   await ctx.createTopics();
-  await ctx.produce('config', [
-    {
-      key: 'receiver/bench',
-      value: JSON.stringify({
-        kind: 'receiver',
-        id: 'bench',
-        revision: 1,
-        spec: { name: 'bench', webhook: { url: `${sinkUrl}/hook` }, ssrf_allow: ['127.0.0.1/32'] },
-        updated_at: Date.now(),
-      }),
-    },
-  ]);
+  await configureBenchReceiver(ctx, sinkUrl);
   let service: RunningService | undefined;
   const pool = new Pool(sinkUrl, { connections: 32 });
   const db = (await ctx.mongo()).db(ctx.database);
@@ -133,7 +101,7 @@ async function main(): Promise<void> {
       if (opts.trace) {
         const first = (firstArrival.get(tag) ?? t0) - t0;
         console.log(
-          `${tag}: appended ${appended.toFixed(1)} ms, first arrival ${first.toFixed(1)} ms, all ${(performance.now() - t0).toFixed(1)} ms, sink connections so far ${connections}`,
+          `${tag}: appended ${appended.toFixed(1)} ms, first arrival ${first.toFixed(1)} ms, all ${(performance.now() - t0).toFixed(1)} ms, sink connections so far ${sink.connections()}`,
         );
       }
     };
@@ -171,7 +139,7 @@ async function main(): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
-    const connectionsBefore = connections;
+    const connectionsBefore = sink.connections();
     start = process.cpuUsage();
     const startSys = start.system;
     const wall = performance.now();
@@ -189,15 +157,14 @@ async function main(): Promise<void> {
     console.log(
       `notifier: ${deliveries} deliveries in ${(performance.now() - wall).toFixed(0)} ms wall; CPU ${(drained / deliveries).toFixed(3)} ms/delivery to arrival, ${(total / deliveries).toFixed(3)} ms/delivery stored+logged (${(sysShare * 100).toFixed(0)} % system)`,
     );
-    console.log(`sink connections opened during the notifier rounds: ${connections - connectionsBefore}`);
+    console.log(`sink connections opened during the notifier rounds: ${sink.connections() - connectionsBefore}`);
     if (counts) console.log('requests in the measured rounds:', JSON.stringify(counts.take()));
     console.log(`raw undici: CPU ${rawPer.toFixed(3)} ms/POST`);
     console.log(`figure b4_cpu_ms_per_delivery ${(total / deliveries).toFixed(3)} ms`);
   } finally {
     await service?.close();
     await pool.close();
-    sink.closeAllConnections();
-    await new Promise<void>((resolve) => sink.close(() => resolve()));
+    await sink.close();
     await ctx.cleanup();
   }
 }

@@ -13,14 +13,12 @@
  * at half the raw maximum (the issue's figure, `figure b4_p99_ms`) and at half the notifier's own
  * maximum (`figure b4_p99_half_notifier_max_ms`).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type RunningService, startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { Command } from 'commander';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
-import { notification } from './notifier-data';
+import { configureBenchReceiver, notification, startCountingSink } from './notifier-data';
 
 const options = new Command()
   .option('--rounds <n>', 'interleaved rounds of both arms', '3')
@@ -44,50 +42,13 @@ const percentile = (xs: number[], p: number): number => {
 };
 
 async function main(): Promise<void> {
-  // The counting sink: arrivals per tag and append→arrival latencies (body.timestamp = append time).
-  const arrivals = new Map<string, number>();
-  const latencies = new Map<string, number[]>();
-  const firstAt = new Map<string, number>();
-  const lastAt = new Map<string, number>();
-  const sink = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const now = Date.now();
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as { id: string; timestamp: number };
-        const tag = body.id.slice(0, body.id.lastIndexOf('-'));
-        arrivals.set(tag, (arrivals.get(tag) ?? 0) + 1);
-        const at = performance.now();
-        if (!firstAt.has(tag)) firstAt.set(tag, at);
-        lastAt.set(tag, at);
-        const l = latencies.get(tag) ?? [];
-        l.push(now - body.timestamp);
-        latencies.set(tag, l);
-      } catch {
-        // not ours
-      }
-      res.writeHead(200);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const sink = await startCountingSink();
+  const { arrivals, firstAt, lastAt, latencies } = sink;
+  const sinkUrl = sink.url;
 
   const ctx = createTestContext('bench-b4');
   await ctx.createTopics();
-  await ctx.produce('config', [
-    {
-      key: 'receiver/bench',
-      value: JSON.stringify({
-        kind: 'receiver',
-        id: 'bench',
-        revision: 1,
-        spec: { name: 'bench', webhook: { url: `${sinkUrl}/hook` }, ssrf_allow: ['127.0.0.1/32'] },
-        updated_at: Date.now(),
-      }),
-    },
-  ]);
+  await configureBenchReceiver(ctx, sinkUrl);
   let service: RunningService | undefined;
   const pool = new Pool(sinkUrl, { connections: 32 });
   const start = async (): Promise<RunningService> =>
@@ -213,8 +174,7 @@ async function main(): Promise<void> {
   } finally {
     await service?.close();
     await pool.close();
-    sink.closeAllConnections();
-    await new Promise<void>((resolve) => sink.close(() => resolve()));
+    await sink.close();
     await ctx.cleanup();
   }
 }

@@ -12,4 +12,12 @@ describe('isoTime', () => {
     expect(() => isoTime(8.64e15 + 500)).toThrow(RangeError);
     expect(() => isoTime(Number.NaN)).toThrow(RangeError);
   });
+
+  it('is Date#toISOString for every millisecond across second, day and year boundaries, and past year 9999', () => {
+    const starts = [0, 1732248000000, Date.UTC(2026, 11, 31, 23, 59, 59, 990), 253402300799990];
+    for (const start of starts) {
+      for (let ms = start; ms < start + 30; ms++) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
+    expect(isoTime(253402300800000)).toBe(new Date(253402300800000).toISOString()); // year 10000
+  });
 });

@@ -10,6 +10,7 @@ import {
   encodeEnvelope,
   validateEvent,
   validateMetricBatch,
+  isoTime,
 } from '@airis/contracts';
 import { TopicNames, traceHeaders } from '@airis/kafka';
 import { HotCounter } from '@airis/observability';
@@ -55,21 +56,6 @@ const SPEC_VERSION = CE_SPEC_VERSION;
 const CONTENT_TYPE = JSON_CONTENT_TYPE;
 const encode = encodeEnvelope;
 const validators = { metrics: validateMetricBatch, events: validateEvent } as const;
-
-let isoSecond = Number.NaN;
-let isoPrefix = '';
-/** `new Date(ms).toISOString()` for an integer `ms`, its "YYYY-MM-DDTHH:mm:ss." part built once per second. */
-export function isoTime(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== isoSecond) {
-    const iso = new Date(second * 1000).toISOString();
-    if (iso.length !== 24) return new Date(ms).toISOString(); // years beyond 9999
-    isoPrefix = iso.slice(0, 20);
-    isoSecond = second;
-  }
-  const millis = ms - second * 1000;
-  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
-}
 
 /** A parse failure of one NDJSON line. */
 export class ParseFailure {
