@@ -1,20 +1,22 @@
 import type { Logger } from '@nestjs/common';
 import type { DeliveryAttemptDto } from '@airis/contracts';
 import type { KafkaProducer } from '@airis/kafka';
-import type { AttemptDoc, DeliveryStore } from './delivery.store';
+import type { DeliveryStore } from './delivery.store';
 
 const LINGER_MS = 5;
 const MAX_BATCH = 500;
-const RETENTION_MS = 30 * 24 * 3_600_000;
 
 interface Entry {
   deliveryId: string;
   record: DeliveryAttemptDto;
+  /** Already in the stored log (a first try, stored with its batch): published only. */
+  stored: boolean;
 }
 
 /**
- * The delivery log, batched: attempts gathered for a few milliseconds are stored with one
- * insertMany and published on `airis.deliveries.v1` with one produce request. The delivery's
+ * The delivery log, batched: attempts gathered for a few milliseconds are stored as one log
+ * document and published on `airis.deliveries.v1` with one produce request (first tries come
+ * stored with their batch, see `DeliveryStore.storeBatch`, and are only published). The delivery's
  * own outcome is written before an attempt is logged, so a crash in the linger loses a log
  * line, never a delivery. `flush` on shutdown.
  */
@@ -29,9 +31,9 @@ export class AttemptLog {
     private readonly logger: Logger,
   ) {}
 
-  /** Queues one attempt for the next batch. */
-  add(deliveryId: string, record: DeliveryAttemptDto): void {
-    this.pending.push({ deliveryId, record });
+  /** Queues one attempt for the next batch; `stored`: in the stored log already, publish only. */
+  add(deliveryId: string, record: DeliveryAttemptDto, stored = false): void {
+    this.pending.push({ deliveryId, record, stored });
     if (this.pending.length >= MAX_BATCH) this.startFlush();
     else this.timer ??= setTimeout(() => this.startFlush(), LINGER_MS);
   }
@@ -51,15 +53,11 @@ export class AttemptLog {
   }
 
   private async write(batch: Entry[]): Promise<void> {
-    const docs: AttemptDoc[] = batch.map(({ deliveryId, record }) => ({
-      _id: record.id,
-      delivery_id: deliveryId,
-      ...record,
-      expiresAt: new Date(record.timestamp + RETENTION_MS),
-    }));
     await Promise.all([
-      this.store.attempts
-        .insertMany(docs, { ordered: false })
+      this.store
+        .appendLog(
+          batch.filter((e) => !e.stored).map(({ deliveryId, record }) => ({ delivery_id: deliveryId, ...record })),
+        )
         .catch((e: unknown) => this.logger.warn(`attempt log not stored: ${(e as Error).message}`)),
       this.producer
         .publishMany(

@@ -4,7 +4,7 @@ import { DeliveryStore } from './delivery.store';
 const SWEEP_EVERY_MS = 10 * 60_000;
 
 /**
- * Deletes expired attempt-log entries and claim leases (`expiresAt`; FerretDB has no TTL monitor,
+ * Deletes expired delivery-log documents and claim leases (`expiresAt`; FerretDB has no TTL monitor,
  * DESIGN.md §4), and stored marks below their partition's highest.
  */
 @Injectable()
@@ -27,7 +27,7 @@ export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShut
 
   async sweep(now = new Date()): Promise<number> {
     const [attempts, leases, marks] = await Promise.all([
-      this.store.attempts.deleteMany({ expiresAt: { $lt: now } }),
+      this.store.log.deleteMany({ expiresAt: { $lt: now } }),
       this.store.leases.deleteMany({ expiresAt: { $lt: now } }),
       this.store.pruneMarks(),
     ]);

@@ -1,5 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import type { DeliveryAttemptDto } from '@airis/contracts';
 import type { Collection, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
 import type { Connection } from 'mongoose';
 
@@ -45,21 +47,27 @@ export interface DeliveryDoc {
   replays?: number;
 }
 
-export interface AttemptDoc {
-  _id: string;
+/** One attempt in the delivery log: the published record and the delivery it belongs to. */
+export interface LogEntry extends DeliveryAttemptDto {
   delivery_id: string;
-  notification_id: string;
-  channel: string;
-  target: string;
-  outcome: string;
-  attempt: number;
-  http_status?: number;
-  latency_ms?: number;
-  response_snippet?: string;
-  error?: string;
-  timestamp: number;
+}
+
+/**
+ * The delivery log, a document per write: the attempts of one stored batch (or of one linger of
+ * the claim loop's attempts) as a JSON array in one string. FerretDB's cost is per stored value
+ * (measured ~40 µs per attempt as a sub-document, ~8 µs per attempt inside one string), and
+ * nothing queries the log by field: readers parse `entries` (see `logOf`).
+ */
+export interface LogDoc {
+  _id: string;
+  at: Date;
+  count: number;
+  entries: string;
   expiresAt: Date;
 }
+
+/** How long the delivery log is kept. */
+export const LOG_RETENTION_MS = 30 * 24 * 3_600_000;
 
 /**
  * "Every delivery of `tp` (topic/partition) up to `offset` is stored": written after each
@@ -70,6 +78,12 @@ export interface MarkDoc {
   tp: string;
   offset: number;
   expiresAt: Date;
+  /**
+   * The batch's deliveries that stay in `notifier_deliveries` (pending or dead), as JSON: they are
+   * inserted right after the mark, and again from the partition's highest mark when it is
+   * assigned (duplicates ignored), so a crash between the two writes loses none of them.
+   */
+  held?: string;
 }
 
 /** Marks outlive the topics' 7-day retention: older records cannot be redelivered. */
@@ -98,8 +112,7 @@ export class DeliveryStore implements OnModuleInit {
   private outcomes: { id: string; set: Partial<DeliveryDoc>; onlyPending: boolean; done: Settle }[] = [];
   private writingOutcomes = false;
   private inserts: {
-    docs: DeliveryDoc[];
-    mark?: { tp: string; offset: number };
+    batch: StoredBatch;
     resolve: (created: boolean[]) => void;
     reject: (error: Error) => void;
   }[] = [];
@@ -148,8 +161,9 @@ export class DeliveryStore implements OnModuleInit {
     return this.db().collection<DeliveryDoc>('notifier_deliveries');
   }
 
-  get attempts(): Collection<AttemptDoc> {
-    return this.db().collection<AttemptDoc>('notifier_attempts');
+  /** The delivery log (`LogDoc`s). */
+  get log(): Collection<LogDoc> {
+    return this.db().collection<LogDoc>('notifier_attempts');
   }
 
   get endpoints(): Collection<EndpointDoc> {
@@ -164,10 +178,21 @@ export class DeliveryStore implements OnModuleInit {
     return this.db().collection<MarkDoc>('notifier_marks');
   }
 
-  /** The highest stored mark of `tp`, -1 when none (scans the marks of `tp`; on assignment only). */
+  /**
+   * The highest stored mark of `tp`, -1 when none (scans the marks of `tp`; on assignment only).
+   * The deliveries that mark's batch holds are inserted again (duplicates ignored): a crash
+   * between the mark and their insert loses none.
+   */
   async storedMark(tp: string): Promise<number> {
     const docs = await this.marks.find({ tp }, { projection: { offset: 1 } }).toArray();
-    return docs.reduce((max, d) => Math.max(max, d.offset), -1);
+    const top = docs.reduce<{ _id: string; offset: number } | undefined>(
+      (max, d) => (max === undefined || d.offset > max.offset ? d : max),
+      undefined,
+    );
+    if (!top) return -1;
+    const mark = await this.marks.findOne({ _id: top._id });
+    if (mark?.held) await insertManyIgnoringDuplicates(this.deliveries, parseHeld(mark.held));
+    return top.offset;
   }
 
   /** Deletes every mark below its partition's highest (only the highest says anything). */
@@ -193,24 +218,25 @@ export class DeliveryStore implements OnModuleInit {
       this.deliveries.createIndex({ status: 1, next_attempt_at: 1 }),
       this.deliveries.createIndex({ alert_ids: 1 }),
       this.deliveries.createIndex({ created_at: 1 }),
-      this.attempts.createIndex({ delivery_id: 1 }),
-      this.attempts.createIndex({ expiresAt: 1 }),
+      this.log.createIndex({ expiresAt: 1 }),
       this.leases.createIndex({ expiresAt: 1 }),
     ]);
   }
 
   /**
-   * Inserts new deliveries; resolves, per doc, whether this call created it — the unique _id
-   * decides, the only write FerretDB 1.24 makes exclusive. With `mark`, the partition's stored
-   * mark moves to `mark.offset` once the deliveries are in. Group-committed like
-   * `setDelivery`: the batches of all partitions being consumed at once go in one unordered
-   * insertMany (a redelivered record's existing keys do not stop the others), then their marks
-   * in a second one.
+   * Stores the outcome of a consumed batch's first tries; resolves, per held delivery, whether
+   * this call created it (false: an earlier incarnation stored it first). Group-committed like
+   * `setDelivery`: the batches of all partitions being stored at once go together, in order —
+   *   1. their attempts, one delivery-log document;
+   *   2. their partitions' marks, each with the batch's held deliveries (`MarkDoc.held`);
+   *   3. the held deliveries (pending or dead; delivered ones need no document of their own, the
+   *      log has them and the mark says they are done), one unordered insertMany.
+   * A crash before 2 has the batch consumed and tried again; after 2, the held deliveries are
+   * inserted from the mark when the partition is assigned again.
    */
-  insertNew(docs: DeliveryDoc[], mark?: { tp: string; offset: number }): Promise<boolean[]> {
-    if (docs.length === 0) return Promise.resolve([]);
+  storeBatch(batch: StoredBatch): Promise<boolean[]> {
     return new Promise<boolean[]>((resolve, reject) => {
-      this.inserts.push({ docs, ...(mark ? { mark } : {}), resolve, reject });
+      this.inserts.push({ batch, resolve, reject });
       if (!this.writingInserts) {
         this.writingInserts = true;
         setImmediate(() => void this.writeInserts());
@@ -218,41 +244,49 @@ export class DeliveryStore implements OnModuleInit {
     });
   }
 
+  /** One delivery-log document for `entries` (the claim loop's attempts; `storeBatch` logs first tries). */
+  async appendLog(entries: LogEntry[]): Promise<void> {
+    if (entries.length > 0) await this.log.insertOne(logDoc(entries));
+  }
+
+  /** The logged attempts of one delivery, oldest first (scans the log; for operators and tests). */
+  async logOf(deliveryId: string): Promise<LogEntry[]> {
+    const out: LogEntry[] = [];
+    const needle = JSON.stringify(deliveryId);
+    for await (const doc of this.log.find({}, { projection: { entries: 1 } })) {
+      if (!doc.entries.includes(needle)) continue;
+      for (const e of JSON.parse(doc.entries) as LogEntry[]) if (e.delivery_id === deliveryId) out.push(e);
+    }
+    return out.sort((a, b) => a.timestamp - b.timestamp || a.attempt - b.attempt);
+  }
+
   private async writeInserts(): Promise<void> {
     while (this.inserts.length > 0) {
-      const batch = this.inserts.splice(0, 100);
-      const docs = batch.flatMap((b) => b.docs);
-      const created = docs.map(() => true);
+      const group = this.inserts.splice(0, 100);
+      const held = group.flatMap((g) => g.batch.held);
+      let created: boolean[] = [];
       let failure: unknown;
       try {
-        await this.deliveries.insertMany(docs, { ordered: false });
+        // A batch's log document has its mark's id: stored again (a retried store), it is not doubled.
+        const logs = group.flatMap((g) =>
+          g.batch.log.length > 0
+            ? [logDoc(g.batch.log, g.batch.mark ? markId(g.batch.mark.tp, g.batch.mark.offset) : undefined)]
+            : [],
+        );
+        if (logs.length > 0) await insertManyIgnoringDuplicates(this.log, logs);
+        const marks = group.flatMap((g) =>
+          g.batch.mark ? [markDoc(g.batch.mark.tp, g.batch.mark.offset, g.batch.held)] : [],
+        );
+        if (marks.length > 0) await insertManyIgnoringDuplicates(this.marks, marks);
+        created = await insertManyIgnoringDuplicates(this.deliveries, held);
       } catch (error) {
-        const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-        const list = Array.isArray(writeErrors) ? (writeErrors as { index: number; code: number }[]) : undefined;
-        if (list && list.every((e) => e.code === 11000)) {
-          for (const e of list) created[e.index] = false;
-        } else if (!list && docs.length === 1 && isDuplicateKey(error)) {
-          created[0] = false;
-        } else {
-          failure = error;
-        }
-      }
-      const marks = batch.flatMap((b) => (b.mark ? [markDoc(b.mark.tp, b.mark.offset)] : []));
-      if (!failure && marks.length > 0) {
-        try {
-          await this.marks.insertMany(marks, { ordered: false });
-        } catch (error) {
-          const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-          const list = Array.isArray(writeErrors) ? (writeErrors as { code: number }[]) : undefined;
-          const allDuplicates = list ? list.every((e) => e.code === 11000) : isDuplicateKey(error);
-          if (!allDuplicates) failure = error;
-        }
+        failure = error;
       }
       let at = 0;
-      for (const b of batch) {
-        if (failure) b.reject(failure as Error);
-        else b.resolve(created.slice(at, at + b.docs.length));
-        at += b.docs.length;
+      for (const g of group) {
+        if (failure) g.reject(failure as Error);
+        else g.resolve(created.slice(at, at + g.batch.held.length));
+        at += g.batch.held.length;
       }
     }
     this.writingInserts = false;
@@ -338,12 +372,74 @@ export class DeliveryStore implements OnModuleInit {
   }
 }
 
-function markDoc(tp: string, offset: number): MarkDoc {
-  return { _id: `${tp}@${offset}`, tp, offset, expiresAt: new Date(Date.now() + MARK_RETENTION_MS) };
+/** What `storeBatch` stores for one consumed batch. */
+export interface StoredBatch {
+  /** Deliveries that stay pending (retry, release) or ended dead: a document each. */
+  held: DeliveryDoc[];
+  /** The attempts made. */
+  log: LogEntry[];
+  /** The partition's new stored mark, when the batch moves it. */
+  mark?: { tp: string; offset: number };
+}
+
+const markId = (tp: string, offset: number): string => `${tp}@${offset}`;
+
+function markDoc(tp: string, offset: number, held: DeliveryDoc[]): MarkDoc {
+  return {
+    _id: markId(tp, offset),
+    tp,
+    offset,
+    expiresAt: new Date(Date.now() + MARK_RETENTION_MS),
+    ...(held.length > 0 ? { held: JSON.stringify(held) } : {}),
+  };
+}
+
+function logDoc(entries: LogEntry[], id: string = randomUUID()): LogDoc {
+  const at = new Date();
+  return {
+    _id: id,
+    at,
+    count: entries.length,
+    entries: JSON.stringify(entries),
+    expiresAt: new Date(at.getTime() + LOG_RETENTION_MS),
+  };
+}
+
+const DATE_FIELDS = ['next_attempt_at', 'created_at', 'updated_at', 'enqueued_at', 'delivered_at', 'dead_at'] as const;
+
+/** `MarkDoc.held` back to deliveries (JSON has their dates as strings). */
+export function parseHeld(held: string): DeliveryDoc[] {
+  return (JSON.parse(held) as Record<string, unknown>[]).map((d) => {
+    for (const k of DATE_FIELDS) if (typeof d[k] === 'string') d[k] = new Date(d[k]);
+    return d as unknown as DeliveryDoc;
+  });
 }
 
 export function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: number }).code === 11000;
+}
+
+/** Unordered insertMany; resolves, per doc, whether this call created it (false: the _id existed). */
+async function insertManyIgnoringDuplicates<T extends { _id: string }>(
+  col: Collection<T>,
+  docs: T[],
+): Promise<boolean[]> {
+  const created = docs.map(() => true);
+  if (docs.length === 0) return created;
+  try {
+    await col.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+    const list = Array.isArray(writeErrors) ? (writeErrors as { index: number; code: number }[]) : undefined;
+    if (list && list.every((e) => e.code === 11000)) {
+      for (const e of list) created[e.index] = false;
+    } else if (!list && docs.length === 1 && isDuplicateKey(error)) {
+      created[0] = false;
+    } else {
+      throw error;
+    }
+  }
+  return created;
 }
 
 /** Inserts; false when the _id exists already. */

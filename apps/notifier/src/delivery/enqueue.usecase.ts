@@ -7,7 +7,7 @@ import { DEFAULT_PAGED_SEVERITIES } from '../channels/pagerduty.render';
 import { subscriptionMatches } from '../channels/subscription';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../notifier.config';
 import { ReceiverRegistry } from '../receiver.registry';
-import { type DeliveryChannel, type DeliveryDoc, DeliveryStore } from './delivery.store';
+import { type DeliveryChannel, type DeliveryDoc, DeliveryStore, type LogEntry } from './delivery.store';
 import { DeliveryDispatcher } from './delivery.dispatcher';
 import { type AttemptOutcome, SendDeliveryUseCase } from './send-delivery.usecase';
 
@@ -221,14 +221,18 @@ export class EnqueueUseCase {
    * up: the consumer consumes the batch again from Kafka and stores the kept outcomes.
    */
   private async storeTried(tp: string, epoch: number, tried: Tried[], markable: number | undefined): Promise<void> {
+    // Delivered at the first try: logged, and done once the mark covers it; the rest are held.
+    const held = tried.filter((t) => t.doc.status !== 'delivered');
+    const log: LogEntry[] = [];
+    for (const t of tried) if (t.record) log.push({ delivery_id: t.doc._id, ...t.record });
     let created: boolean[] | undefined;
     for (let attempt = 0; created === undefined; attempt++) {
       try {
-        // The mark goes in with the deliveries (after them): a batch that stored nothing needs none.
-        created = await this.store.insertNew(
-          tried.map((t) => t.doc),
-          markable === undefined ? undefined : { tp, offset: markable },
-        );
+        created = await this.store.storeBatch({
+          held: held.map((t) => t.doc),
+          log,
+          ...(markable === undefined ? {} : { mark: { tp, offset: markable } }),
+        });
       } catch (error) {
         if (attempt + 1 >= STORE_ATTEMPTS) throw error;
         this.logger.warn(`storing ${tried.length} deliveries failed (${(error as Error).message}); retrying`);
@@ -240,17 +244,20 @@ export class EnqueueUseCase {
       this.remember(t.doc._id);
     }
     const late: Promise<void>[] = [];
-    tried.forEach((t, i) => {
-      if (created[i]) accepted.inc({ channel: t.doc.channel });
-      else {
-        duplicates.inc();
-        // An earlier incarnation stored it (crash between store and mark): a definite
-        // outcome of ours still counts.
-        if (t.doc.status !== 'pending') late.push(this.store.setDelivery(t.doc._id, outcomeFields(t.doc), true));
-      }
-      if (t.record) this.sender.logAttempt(t.doc._id, t.record);
-      if (t.next) this.dispatcher.noteDue(t.next);
+    const stored = new Set<Tried>();
+    held.forEach((t, i) => {
+      if (created[i]) return;
+      // An earlier incarnation stored it first (the same notification appended twice): it stays
+      // as stored, except that a definite outcome of ours counts over its pending one.
+      stored.add(t);
+      duplicates.inc();
+      if (t.doc.status !== 'pending') late.push(this.store.setDelivery(t.doc._id, outcomeFields(t.doc), true));
     });
+    for (const t of tried) {
+      if (!stored.has(t)) accepted.inc({ channel: t.doc.channel });
+      if (t.record) this.sender.logAttempt(t.doc._id, t.record, true);
+      if (t.next) this.dispatcher.noteDue(t.next);
+    }
     await Promise.all(late);
     if (markable !== undefined) this.markStored(tp, epoch, markable);
   }

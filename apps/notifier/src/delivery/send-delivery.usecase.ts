@@ -106,9 +106,12 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     return outcome.next;
   }
 
-  /** Queues an attempt for the delivery log (MongoDB + `airis.deliveries.v1`, batched). */
-  logAttempt(deliveryId: string, record: DeliveryAttemptDto): void {
-    this.log.add(deliveryId, record);
+  /**
+   * Queues an attempt for the delivery log (MongoDB + `airis.deliveries.v1`, batched);
+   * `stored`: stored with its batch already, published only.
+   */
+  logAttempt(deliveryId: string, record: DeliveryAttemptDto, stored = false): void {
+    this.log.add(deliveryId, record, stored);
   }
 
   /**

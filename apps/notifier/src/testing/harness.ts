@@ -6,6 +6,7 @@ import { SecretBox } from '@airis/security';
 import { type RunningService, startService } from '@airis/service';
 import type { MongoClient } from 'mongodb';
 import { notifierService } from '../service';
+import type { LogEntry } from '../delivery/delivery.store';
 
 /*
  * Apps may import `@airis/testing` from spec files only, so the harness states what it needs of
@@ -147,11 +148,20 @@ export class NotifierHarness {
     return collector.records.map((r) => JSON.parse(r.value ?? '{}') as T);
   }
 
+  /**
+   * The stored delivery of a notification: its document while pending or dead (or delivered
+   * after a retry); for one delivered at the first try (no document of its own), its id and
+   * status from the delivery log.
+   */
   async deliveryDoc(notificationId: string): Promise<Record<string, unknown> | null> {
-    return (await this.ctx.mongo())
-      .db(this.ctx.database)
-      .collection('notifier_deliveries')
-      .findOne({ notification_id: notificationId });
+    const db = (await this.ctx.mongo()).db(this.ctx.database);
+    const doc = await db.collection('notifier_deliveries').findOne({ notification_id: notificationId });
+    if (doc) return doc;
+    for (const log of await db.collection<{ entries: string }>('notifier_attempts').find({}).toArray()) {
+      const entry = (JSON.parse(log.entries) as LogEntry[]).find((e) => e.notification_id === notificationId);
+      if (entry) return { _id: entry.delivery_id, status: entry.outcome, attempts: entry.attempt };
+    }
+    return null;
   }
 
   async endpointDoc(endpoint: string): Promise<Record<string, unknown> | null> {
