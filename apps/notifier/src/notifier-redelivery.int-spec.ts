@@ -1,6 +1,7 @@
 import type { NotificationRequestDto } from '@airis/contracts';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, createTestContext, pollUntil } from '@airis/testing';
+import { type DeliveryDoc, DeliveryStore } from './delivery/delivery.store';
 import { notifierService } from './service';
 import { FakeProvider } from './testing/fake-provider';
 
@@ -115,5 +116,79 @@ describe('notifier: records redelivered after their deliveries were stored', () 
     const ids = fake.on('/hook/').map((r) => r.headers['webhook-id']);
     expect(ids).toHaveLength(TOTAL);
     expect(new Set(ids).size).toBe(TOTAL);
+  });
+
+  it('stores the held deliveries of a mark whose batch crashed before storing them', async () => {
+    await service?.close();
+    service = undefined;
+    // As if the process had died between a batch's mark and the insert of the delivery it held
+    // (pending after a failed first try): the highest mark of a partition says it holds one.
+    const db = (await ctx.mongo()).db(ctx.database);
+    const marks = await db.collection<{ _id: string; tp: string; offset: number }>('notifier_marks').find({}).toArray();
+    const top = marks.reduce((a, b) => (b.offset > a.offset ? b : a));
+    const now = new Date();
+    const n: NotificationRequestDto = {
+      id: 'held-1',
+      receiver: 'again',
+      group_key: 'g-held',
+      status: 'firing',
+      group_labels: {},
+      alerts: [],
+      timestamp: now.getTime(),
+    };
+    const held: DeliveryDoc = {
+      _id: 'held-1/again/webhook',
+      notification_id: 'held-1',
+      receiver: 'again',
+      channel: 'webhook',
+      alert_ids: [],
+      payload: JSON.stringify(n),
+      status: 'pending',
+      attempts: 1,
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+      enqueued_at: now,
+    };
+    await db
+      .collection<{ _id: string }>('notifier_marks')
+      .updateOne({ _id: top._id }, { $set: { held: JSON.stringify([held]) } });
+    const before = fake.on('/hook/').length;
+
+    // A short lease: the claim loop's routine pass comes every quarter lease.
+    service = await startService(
+      notifierService(
+        ctx.serviceEnv({ LOG_LEVEL: 'error', NOTIFIER_SSRF_ALLOW: '127.0.0.1/32', NOTIFIER_LEASE_MS: '4000' }),
+      ),
+    );
+    const store = service.app.get(DeliveryStore);
+    const doc = await pollUntil(
+      async () => {
+        const d = await db.collection<DeliveryDoc>('notifier_deliveries').findOne({ _id: held._id });
+        return d?.status === 'delivered' && d;
+      },
+      { timeoutMs: 30_000, description: 'the held delivery stored from its mark and delivered' },
+    );
+    expect(doc).toMatchObject({ attempts: 2, notification_id: 'held-1' });
+    expect(doc.created_at).toBeInstanceOf(Date);
+    const posts = fake.on('/hook/').slice(before);
+    expect(posts.map((r) => r.headers['webhook-id'])).toEqual([held._id]);
+    // Stored once: the mark holds it no more.
+    expect(await db.collection<{ _id: string }>('notifier_marks').findOne({ _id: top._id })).not.toHaveProperty('held');
+    // Its attempt is in the delivery log (one log document per write; read back by delivery id).
+    const log = await pollUntil(async () => {
+      const entries = await store.logOf(held._id);
+      return entries.length > 0 && entries;
+    });
+    expect(log).toEqual([
+      expect.objectContaining({ delivery_id: held._id, attempt: 2, outcome: 'delivered', http_status: 200 }),
+    ]);
+    // A first try is in the log too, although it has no document of its own.
+    expect(
+      await db.collection<{ _id: string }>('notifier_deliveries').findOne({ _id: 'again-0/again/webhook' }),
+    ).toBeNull();
+    expect(await store.logOf('again-0/again/webhook')).toEqual([
+      expect.objectContaining({ notification_id: 'again-0', attempt: 1, outcome: 'delivered' }),
+    ]);
   });
 });

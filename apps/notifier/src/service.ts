@@ -9,6 +9,8 @@ export function notifierService(env?: Record<string, string | undefined>): Servi
     defaultPort: SERVICE_PORTS['notifier'],
     imports: [NotifierModule.forRoot(env)],
     consumer: { topics: ['notifications', 'alerts', 'commands'], partitionsConsumedConcurrently: 6 },
+    // An attempt record per delivery: kafkajs's encoding runs beside the sends, not among them.
+    producerThread: true,
     ...(env ? { env } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { counter } from '@airis/observability';
 import { CompressionTypes, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import { KAFKA_CLIENT } from './kafka-client';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
+import { ProducerThread } from './producer-thread';
 import { TopicNames } from './topic-names';
 import { traceHeaders } from './trace-context';
 
@@ -40,7 +41,8 @@ const produced = counter('airis_kafka_produced_records_total', 'Records acknowle
 @Injectable()
 export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(KafkaProducer.name);
-  private readonly producer: Producer;
+  private readonly producer: Producer | undefined;
+  private readonly thread: ProducerThread | undefined;
   private readonly source: string;
 
   constructor(
@@ -49,17 +51,24 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
     readonly topics: TopicNames,
   ) {
     this.source = `airis-mon/${options.clientId}`;
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    if (options.producerThread)
+      this.thread = new ProducerThread({ clientId: options.clientId, brokers: options.brokers });
+    else this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
   async onModuleInit(): Promise<void> {
-    await this.producer.connect();
+    await (this.thread ? this.thread.connect() : this.producer?.connect());
+  }
+
+  /** TEST ONLY: the producer thread, when the producer runs in one. */
+  get producerThread(): ProducerThread | undefined {
+    return this.thread;
   }
 
   async onApplicationShutdown(): Promise<void> {
     // kafkajs sends are awaited by their callers, so nothing is buffered here: disconnecting
     // after the consumers have drained is the flush.
-    await this.producer.disconnect();
+    await (this.thread ? this.thread.close() : this.producer?.disconnect());
     this.logger.log('producer disconnected');
   }
 
@@ -100,12 +109,9 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
 
   /** Sends prepared records as they are (DLQ, replay). */
   async sendRaw(topicName: string, messages: Message[]): Promise<RecordMetadata[]> {
-    const result = await this.producer.send({
-      topic: topicName,
-      messages,
-      acks: -1,
-      compression: CompressionTypes.None,
-    });
+    const result = this.thread
+      ? await this.thread.send(topicName, messages)
+      : await this.producer!.send({ topic: topicName, messages, acks: -1, compression: CompressionTypes.None });
     produced.inc({ topic: topicName }, messages.length);
     return result;
   }

@@ -25,6 +25,11 @@ export interface KafkaModuleOptions {
   /** Create the registry's topics and their DLQs at start. */
   createTopics?: boolean;
   consumer?: ConsumerOptions;
+  /**
+   * Run the producer in a worker thread (`ProducerThread`): for services that produce a record
+   * per unit of work, where kafkajs's encoding would compete with the work on the main thread.
+   */
+  producerThread?: boolean;
 }
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');

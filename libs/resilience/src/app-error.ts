@@ -36,6 +36,8 @@ const TRANSIENT_NAMES = new Set([
   'KafkaJSNumberOfRetriesExceeded',
   'KafkaJSBrokerNotFound',
   'KafkaJSLockTimeout',
+  // @airis/kafka's producer thread crashed and is being restarted.
+  'ProducerThreadDown',
 ]);
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
 

@@ -21,6 +21,8 @@ export interface ServiceDefinition {
   imports?: Importable[];
   /** What the service consumes; handlers are checked against it at start. */
   consumer?: Omit<ConsumerOptions, 'groupId'> & { groupId?: string };
+  /** Run the Kafka producer in a worker thread (see `KafkaModuleOptions.producerThread`). */
+  producerThread?: boolean;
   /** Body limit of the HTTP server, bytes. */
   bodyLimit?: number;
   env?: Record<string, string | undefined>;
@@ -58,6 +60,7 @@ export function serviceModule(definition: ServiceDefinition, env: ServiceEnv): D
         replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
         createTopics: env.KAFKA_CREATE_TOPICS,
         ...(consumer ? { consumer } : {}),
+        ...(definition.producerThread ? { producerThread: true } : {}),
       }),
       PersistenceModule.forRoot({ uri: env.MONGODB_URI }),
       SecurityModule,

@@ -1,20 +1,27 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DeliveryDispatcher } from './delivery.dispatcher';
 import { DeliveryStore } from './delivery.store';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
 /**
- * Deletes expired delivery-log documents and claim leases (`expiresAt`; FerretDB has no TTL monitor,
- * DESIGN.md §4), and stored marks below their partition's highest.
+ * Deletes expired delivery-log documents and claim leases (`expiresAt`; FerretDB has no TTL
+ * monitor, DESIGN.md §4), and stored marks below their partition's highest — after storing the
+ * deliveries the highest ones still hold (a crash between a mark and its held deliveries; also
+ * at start, see `DeliveryStore.storeAllHeld`).
  */
 @Injectable()
 export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AttemptSweeper.name);
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: DeliveryStore) {}
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly dispatcher: DeliveryDispatcher,
+  ) {}
 
   onApplicationBootstrap(): void {
+    this.recoverHeld().catch((e: unknown) => this.logger.warn(`held deliveries not stored: ${(e as Error).message}`));
     this.timer = setInterval(() => {
       this.sweep().catch((e: unknown) => this.logger.warn(`sweep failed: ${(e as Error).message}`));
     }, SWEEP_EVERY_MS);
@@ -26,11 +33,19 @@ export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async sweep(now = new Date()): Promise<number> {
-    const [attempts, leases, marks] = await Promise.all([
+    await this.recoverHeld();
+    const [log, leases, marks] = await Promise.all([
       this.store.log.deleteMany({ expiresAt: { $lt: now } }),
       this.store.leases.deleteMany({ expiresAt: { $lt: now } }),
       this.store.pruneMarks(),
     ]);
-    return attempts.deletedCount + leases.deletedCount + marks;
+    return log.deletedCount + leases.deletedCount + marks;
+  }
+
+  private async recoverHeld(): Promise<void> {
+    const recovered = await this.store.storeAllHeld();
+    if (recovered.length === 0) return;
+    this.logger.warn(`${recovered.length} held deliveries stored from their marks (a crash between the two)`);
+    for (const d of recovered) if (d.status === 'pending') this.dispatcher.noteDue(d.next_attempt_at);
   }
 }

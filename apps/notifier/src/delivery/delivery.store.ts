@@ -179,20 +179,48 @@ export class DeliveryStore implements OnModuleInit {
   }
 
   /**
-   * The highest stored mark of `tp`, -1 when none (scans the marks of `tp`; on assignment only).
-   * The deliveries that mark's batch holds are inserted again (duplicates ignored): a crash
-   * between the mark and their insert loses none.
+   * The highest stored mark of `tp` (-1 when none; scans the marks of `tp`, on assignment only),
+   * and the held deliveries of that mark's batch, inserted again (duplicates ignored) so that a
+   * crash between the mark and their insert loses none: those it created are returned (the
+   * caller schedules them).
    */
-  async storedMark(tp: string): Promise<number> {
+  async storedMark(tp: string): Promise<{ offset: number; recovered: DeliveryDoc[] }> {
     const docs = await this.marks.find({ tp }, { projection: { offset: 1 } }).toArray();
     const top = docs.reduce<{ _id: string; offset: number } | undefined>(
       (max, d) => (max === undefined || d.offset > max.offset ? d : max),
       undefined,
     );
-    if (!top) return -1;
+    if (!top) return { offset: -1, recovered: [] };
     const mark = await this.marks.findOne({ _id: top._id });
-    if (mark?.held) await insertManyIgnoringDuplicates(this.deliveries, parseHeld(mark.held));
-    return top.offset;
+    return { offset: top.offset, recovered: mark ? await this.storeHeld(mark) : [] };
+  }
+
+  /**
+   * Inserts the held deliveries of a mark (duplicates ignored), then drops them from it; returns
+   * those this call created.
+   */
+  private async storeHeld(mark: MarkDoc): Promise<DeliveryDoc[]> {
+    if (!mark.held) return [];
+    const held = parseHeld(mark.held);
+    const created = await insertManyIgnoringDuplicates(this.deliveries, held);
+    await this.marks.updateOne({ _id: mark._id }, { $unset: { held: '' } });
+    return held.filter((_, i) => created[i]);
+  }
+
+  /**
+   * `storedMark`'s recovery for every partition at once (at start and with each sweep): a
+   * partition that gets no new records after a crash is not consumed, so nothing else would.
+   */
+  async storeAllHeld(): Promise<DeliveryDoc[]> {
+    const docs = await this.marks.find({}, { projection: { tp: 1, offset: 1 } }).toArray();
+    const top = new Map<string, { _id: string; offset: number }>();
+    for (const d of docs) if ((top.get(d.tp)?.offset ?? -1) < d.offset) top.set(d.tp, d);
+    const recovered: DeliveryDoc[] = [];
+    for (const t of top.values()) {
+      const mark = await this.marks.findOne({ _id: t._id, held: { $exists: true } });
+      if (mark) recovered.push(...(await this.storeHeld(mark)));
+    }
+    return recovered;
   }
 
   /** Deletes every mark below its partition's highest (only the highest says anything). */

@@ -307,7 +307,11 @@ export class EnqueueUseCase {
   private async storedUpTo(tp: string, epoch: number): Promise<number> {
     const known = this.marks.get(tp);
     if (known && epoch >= 0 && known.epoch === epoch) return known.offset;
-    const offset = await this.store.storedMark(tp);
+    const { offset, recovered } = await this.store.storedMark(tp);
+    if (recovered.length > 0) {
+      this.logger.warn(`${recovered.length} held deliveries of ${tp} stored from its mark (a crash between the two)`);
+      for (const d of recovered) if (d.status === 'pending') this.dispatcher.noteDue(d.next_attempt_at);
+    }
     this.marks.set(tp, { epoch, offset });
     return offset;
   }
