@@ -9,6 +9,7 @@ import { NOTIFIER_CONFIG, type NotifierConfig } from '../notifier.config';
 import { ReceiverRegistry } from '../receiver.registry';
 import { type DeliveryChannel, type DeliveryDoc, DeliveryStore, type LogEntry } from './delivery.store';
 import { DeliveryDispatcher } from './delivery.dispatcher';
+import { rememberPayload } from './prepare-request';
 import { type AttemptOutcome, SendDeliveryUseCase } from './send-delivery.usecase';
 
 const accepted = counter('airis_notifier_deliveries_accepted_total', 'Deliveries stored for sending', ['channel']);
@@ -21,6 +22,12 @@ const STORE_ATTEMPTS = 8;
 const RECENT_IDS = 100_000;
 
 const CHANNEL_ORDER = ['slack', 'pagerduty', 'teams', 'discord', 'telegram', 'email', 'webhook'] as const;
+
+/** A fresh delivery, its consumed payload remembered for its first try (no JSON.parse there). */
+function remembered(value: unknown, doc: DeliveryDoc): DeliveryDoc {
+  rememberPayload(doc, value);
+  return doc;
+}
 
 /** A fresh delivery after its first try: what to store, and the attempt to log (if one was made). */
 interface Tried {
@@ -87,21 +94,22 @@ export class EnqueueUseCase {
     const docs: DeliveryDoc[] = [];
     const payload = JSON.stringify(n);
     const now = new Date();
-    const base = (channel: DeliveryChannel, alertIds: string[], alertId?: string): DeliveryDoc => ({
-      _id: `${n.id}/${receiver.id}/${channel}${alertId ? `/${alertId}` : ''}`,
-      notification_id: n.id,
-      receiver: receiver.id,
-      channel,
-      ...(alertId ? { alert_id: alertId } : {}),
-      alert_ids: alertIds,
-      payload,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: now,
-      created_at: now,
-      updated_at: now,
-      enqueued_at: new Date(enqueuedAt),
-    });
+    const base = (channel: DeliveryChannel, alertIds: string[], alertId?: string): DeliveryDoc =>
+      remembered(n, {
+        _id: `${n.id}/${receiver.id}/${channel}${alertId ? `/${alertId}` : ''}`,
+        notification_id: n.id,
+        receiver: receiver.id,
+        channel,
+        ...(alertId ? { alert_id: alertId } : {}),
+        alert_ids: alertIds,
+        payload,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+        enqueued_at: new Date(enqueuedAt),
+      });
     const alertIds = n.alerts.map((a) => a.id);
     for (const channel of CHANNEL_ORDER) {
       if (!receiver.spec[channel]) continue;
@@ -122,20 +130,22 @@ export class EnqueueUseCase {
     const now = new Date();
     for (const sub of this.registry.allSubscriptions()) {
       if (!subscriptionMatches(sub, alert)) continue;
-      docs.push({
-        _id: `${eventId}/subscription/${sub.id}`,
-        notification_id: eventId,
-        receiver: sub.id,
-        channel: 'subscription',
-        alert_ids: [alert.id],
-        payload: JSON.stringify(alert),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-        updated_at: now,
-        enqueued_at: new Date(enqueuedAt),
-      });
+      docs.push(
+        remembered(alert, {
+          _id: `${eventId}/subscription/${sub.id}`,
+          notification_id: eventId,
+          receiver: sub.id,
+          channel: 'subscription',
+          alert_ids: [alert.id],
+          payload: JSON.stringify(alert),
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          created_at: now,
+          updated_at: now,
+          enqueued_at: new Date(enqueuedAt),
+        }),
+      );
     }
     return docs;
   }

@@ -40,6 +40,18 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'user-agent': 'AIRIS-
 
 const redacted = new Map<string, string>();
 
+/** Payloads of fresh deliveries as consumed, by delivery: their first try needs no JSON.parse. */
+const consumed = new WeakMap<DeliveryDoc, unknown>();
+
+/** Remembers the consumed value a fresh delivery's `payload` was serialised from. */
+export function rememberPayload(doc: DeliveryDoc, value: unknown): void {
+  consumed.set(doc, value);
+}
+
+function payloadOf<T>(doc: DeliveryDoc): T {
+  return (consumed.get(doc) ?? JSON.parse(doc.payload)) as T;
+}
+
 /** Host and path with secrets (Slack/Discord/Teams tokens live in the path) cut off, for logs. */
 export function redactUrl(url: string): string {
   let r = redacted.get(url);
@@ -78,7 +90,7 @@ export function prepareRequest(
     if (!sub) throw AppError.permanent('subscription_missing', `webhook subscription ${doc.receiver} no longer exists`);
     if (!sub.enabled)
       throw AppError.permanent('subscription_disabled', `webhook subscription ${doc.receiver} is disabled`);
-    const alert = JSON.parse(doc.payload) as AlertDto;
+    const alert = payloadOf<AlertDto>(doc);
     const body = JSON.stringify(renderSubscriptionEvent(alert, new Date(alert.updated_at || doc.created_at.getTime())));
     const secret = box.reveal(sub.secret);
     const signing = secret
@@ -99,7 +111,7 @@ export function prepareRequest(
   if (receiver.spec.enabled === false)
     throw AppError.permanent('receiver_disabled', `receiver ${doc.receiver} is disabled`);
   const spec = receiver.spec;
-  const n = JSON.parse(doc.payload) as NotificationRequestDto;
+  const n = payloadOf<NotificationRequestDto>(doc);
   const dashboardUrl = (spec.dashboard_url ?? opts.dashboardUrl).replace(/\/+$/, '');
   const allow = spec.ssrf_allow ?? [];
   const endpoint = `${receiver.id}/${doc.channel}`;
