@@ -494,18 +494,19 @@ describe('webhook receiver', () => {
 
   it('delivery claims: of concurrent first claims exactly one wins, the others are in progress', async () => {
     const store = service.app.get(DeliveryStore);
-    const results = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        store.claim({
-          sourceId: 'race',
-          provider: 'github',
-          deliveryId: 'r1',
-          headers: {},
-          body: Buffer.from('{}'),
-          now: Date.now(),
-        }),
-      ),
-    );
+    const claim = (deliveryId: string): Promise<ClaimResult> =>
+      store.claim({
+        sourceId: 'race',
+        provider: 'github',
+        deliveryId,
+        headers: {},
+        body: Buffer.from('{}'),
+        now: Date.now(),
+      });
+    // While the first insert is in flight the others wait and go together: the six claims of
+    // r1 meet inside one batch, where the unique _id must still let exactly one win.
+    const [other, ...results] = await Promise.all([claim('r0'), ...Array.from({ length: 6 }, () => claim('r1'))]);
+    expect(other.status).toBe('claimed');
     expect(results.map((r) => r.status).sort()).toEqual([
       'claimed',
       'in_progress',

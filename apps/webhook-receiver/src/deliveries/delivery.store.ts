@@ -5,6 +5,7 @@ import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { counter } from '@airis/observability';
 import { WebhookReceiverEnv } from '../webhook-receiver.env';
+import { InsertBatcher } from './insert-batcher';
 import { redactBody, redactHeaders } from './redact';
 
 /**
@@ -88,6 +89,10 @@ export type ClaimResult = { status: 'claimed'; claim: Claim } | { status: 'dupli
 
 const swept = counter('airis_webhook_deliveries_swept_total', 'Expired delivery records removed', []);
 
+/** Group commit limits: enough to gather every concurrent request, small enough to stay quick. */
+const BATCH_MAX_DOCS = 64;
+const BATCH_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Bounds the rare path's re-reads when other requests keep changing the same claim. */
 const MAX_CLAIM_ROUNDS = 5;
 
@@ -108,6 +113,9 @@ export class DeliveryStore implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryStore.name);
   private readonly claims: Collection<ClaimDoc>;
   private readonly acceptances: Collection<AcceptanceDoc>;
+  /** The hot path's two inserts, each grouped with concurrent ones (group commit). */
+  private readonly claimInserts: InsertBatcher<ClaimDoc>;
+  private readonly acceptanceInserts: InsertBatcher<AcceptanceDoc>;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -116,6 +124,16 @@ export class DeliveryStore implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.claims = connection.collection<ClaimDoc>(DELIVERIES_COLLECTION);
     this.acceptances = connection.collection<AcceptanceDoc>(ACCEPTANCES_COLLECTION);
+    this.claimInserts = new InsertBatcher(this.claims, {
+      maxDocs: BATCH_MAX_DOCS,
+      maxBytes: BATCH_MAX_BYTES,
+      sizeOf: (doc) => doc._id.length + (doc.record?.length ?? 0),
+    });
+    this.acceptanceInserts = new InsertBatcher(this.acceptances, {
+      maxDocs: BATCH_MAX_DOCS,
+      maxBytes: BATCH_MAX_BYTES,
+      sizeOf: (doc) => doc._id.length,
+    });
   }
 
   onModuleInit(): void {
@@ -180,7 +198,7 @@ export class DeliveryStore implements OnModuleInit, OnApplicationShutdown {
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       const doc = fresh();
       try {
-        await this.claims.insertOne(doc);
+        await this.claimInserts.insert(doc);
         return held(doc);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -212,7 +230,7 @@ export class DeliveryStore implements OnModuleInit, OnApplicationShutdown {
   /** Records that a claim was published: later claims of its delivery id are duplicates. */
   async accept(claim: Claim): Promise<void> {
     try {
-      await this.acceptances.insertOne({ _id: acceptanceId(claim.key, claim.token), expiresAt: claim.expiresAt });
+      await this.acceptanceInserts.insert({ _id: acceptanceId(claim.key, claim.token), expiresAt: claim.expiresAt });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error; // accepted twice: already recorded
     }
