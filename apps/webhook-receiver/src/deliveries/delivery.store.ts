@@ -212,15 +212,16 @@ export class DeliveryStore implements OnModuleInit, OnApplicationShutdown {
       if (!existing) continue; // released or swept meanwhile: insert again
       const sameClaim = { _id: key, token: existing.token ?? { $exists: false as const } };
       if (existing.expiresAt.getTime() < now.getTime()) {
-        // Past retention: as if absent. The condition makes one of several takers win.
+        // Past retention: as if absent. Conditional on the claim read, as every takeover is.
         const taken = await this.claims.replaceOne({ ...sameClaim, expiresAt: { $lt: now } }, doc);
         if (taken.modifiedCount === 1) return held(doc);
         continue;
       }
       if (await this.isAccepted(existing)) return { status: 'duplicate' };
       if (existing.lease_until.getTime() >= now.getTime()) return { status: 'in_progress' };
-      // The attempt that holds it crashed (its lease ran out unaccepted): take it over. Should it
-      // still accept later, its acceptance names its own token and does not count.
+      // The attempt that holds it crashed (its lease ran out unaccepted): take it over, on the
+      // condition that the claim is still the one read. Should that attempt still accept later,
+      // its acceptance names its own token and does not count; its release deletes nothing.
       const taken = await this.claims.replaceOne({ ...sameClaim, lease_until: { $lt: now } }, doc);
       if (taken.modifiedCount === 1) return held(doc);
     }
