@@ -3,7 +3,7 @@
  * bench:webhook-receiver). Arms, interleaved 3 times, 3 s each, 10 closed-loop clients:
  *   baseline  POST to an unknown source: the same HTTP stack and routing, no work (404)
  *   verified  signed GitHub workflow_run deliveries, each new: verify, claim in MongoDB,
- *             publish event + metric with acks=all, answer 200
+ *             publish event + metric with acks=all, record the acceptance, answer 200
  * Prints a table, then `ratio` / `figure` lines (medians).
  */
 import { createHmac, randomBytes } from 'node:crypto';

@@ -6,6 +6,7 @@ import { ConfigStore } from '@airis/config-store';
 import { SecretBox } from '@airis/security';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, freePort, pollUntil } from '@airis/testing';
+import { DeliveryStore } from './deliveries/delivery.store';
 import { webhookReceiverService } from './service';
 import { type ExternalProcess, startProcess, waitForHttp } from './test-support/external-process';
 
@@ -134,12 +135,7 @@ describe('MLflow webhooks → webhook receiver', () => {
 
     // The same delivery posted again (as MLflow's retry would): a duplicate, no new event.
     const deliveryId = (version!['data'] as Record<string, unknown>)['delivery_id'] as string;
-    const stored = await (
-      await ctx.mongo()
-    )
-      .db(ctx.database)
-      .collection<{ _id: string; headers: Record<string, string>; body: string }>('webhook_deliveries')
-      .findOne({ _id: `mlflow-prod/${deliveryId}` });
+    const stored = await service.app.get(DeliveryStore).find(`mlflow-prod/${deliveryId}`);
     expect(stored?.headers['x-mlflow-signature']).toMatch(/^v1,/);
     const again = await fetch(`${service.url}/webhooks/mlflow-prod`, {
       method: 'POST',

@@ -159,11 +159,11 @@ export class ReceiveWebhookUseCase {
       body: input.body,
       now,
     });
-    if (claim === 'duplicate') {
+    if (claim.status === 'duplicate') {
       outcome('duplicate');
       return this.reply(normalized.reply, { status: 'duplicate', delivery_id: deliveryId });
     }
-    if (claim === 'in_progress') {
+    if (claim.status === 'in_progress') {
       outcome('in_progress');
       return json(409, { error: 'in_progress', message: 'this delivery is being processed' }, { 'retry-after': '5' });
     }
@@ -179,7 +179,7 @@ export class ReceiveWebhookUseCase {
         withCommands: true,
       });
     } catch (error) {
-      await this.store.release(source.id, deliveryId).catch(() => undefined);
+      await this.store.release(claim.claim).catch(() => undefined);
       if (error instanceof PayloadError) {
         outcome('invalid_payload');
         return json(400, {
@@ -199,7 +199,7 @@ export class ReceiveWebhookUseCase {
       );
     }
     try {
-      await this.store.accept(source.id, deliveryId);
+      await this.store.accept(claim.claim);
     } catch (error) {
       // Published already: the ids are stable, so a reprocessed retry is deduplicated downstream.
       this.logger.warn(`delivery ${source.id}/${deliveryId} published but not marked: ${(error as Error).message}`);

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AlertDto, CommandDto, WebhookSourceSpecDto } from '@airis/contracts';
@@ -6,7 +6,7 @@ import { ConfigStore } from '@airis/config-store';
 import { SecretBox } from '@airis/security';
 import { type RunningService, startService } from '@airis/service';
 import { type TestContext, type TopicCollector, createTestContext, pollUntil } from '@airis/testing';
-import { DeliveryStore } from './deliveries/delivery.store';
+import { type Claim, type ClaimResult, DeliveryStore } from './deliveries/delivery.store';
 import { webhookReceiverService } from './service';
 
 /*
@@ -340,14 +340,15 @@ describe('webhook receiver', () => {
     expect(slackCalls).toHaveLength(1);
 
     // The stored payload is redacted: Slack's legacy verification token is not kept.
-    const stored = await (
-      await ctx.mongo()
-    )
-      .db(ctx.database)
-      .collection('webhook_deliveries')
-      .findOne({ source_id: 'slack' });
-    expect(stored?.['body']).toContain('REDACTED');
-    expect(stored?.['body']).not.toContain('legacy-verification-token');
+    const key = `slack/${createHash('sha256').update(body).digest('hex')}`;
+    const raw = await (await ctx.mongo()).db(ctx.database).collection<{ _id: string }>('webhook_deliveries').findOne({
+      _id: key,
+    });
+    expect(raw).not.toBeNull();
+    expect(JSON.stringify(raw)).not.toContain('legacy-verification-token');
+    const stored = await service.app.get(DeliveryStore).find(key);
+    expect(stored?.body).toContain('REDACTED');
+    expect(stored?.body).not.toContain('legacy-verification-token');
   });
 
   it('PagerDuty: incident.acknowledged / resolved become commands for the alert of the dedup key, X-Webhook-Id dedups', async () => {
@@ -442,6 +443,8 @@ describe('webhook receiver', () => {
         ctx.serviceEnv({ AIRIS_MASTER_KEY: masterKey, WEBHOOK_SLACK_RESPONSE_URL_PATTERN: '^http://127\\.0\\.0\\.1:' }),
       ),
     );
+    config = service.app.get(ConfigStore);
+    box = service.app.get(SecretBox);
     // The source comes back from airis.config.v1, the delivery record from MongoDB.
     const again = await post('gh-restart', body, github('rs', body, 'restart-1'));
     expect(again.status).toBe(200);
@@ -454,25 +457,107 @@ describe('webhook receiver', () => {
 
   it('delivery claims: concurrent retry waits, a crashed claim is taken over after its lease, expired records are swept', async () => {
     const store = service.app.get(DeliveryStore);
-    const claim = (now: number): Promise<string> =>
+    const claim = (now: number, deliveryId = 'd1'): Promise<ClaimResult> =>
       store.claim({
         sourceId: 'lease',
         provider: 'github',
-        deliveryId: 'd1',
+        deliveryId,
         headers: {},
         body: Buffer.from('{}'),
         now,
       });
+    const held = (result: ClaimResult): Claim => {
+      if (result.status !== 'claimed') throw new Error(`expected a claim, got ${result.status}`);
+      return result.claim;
+    };
     const t0 = Date.now();
-    expect(await claim(t0)).toBe('claimed');
-    expect(await claim(t0 + 1000)).toBe('in_progress');
-    expect(await claim(t0 + 31_000)).toBe('claimed'); // lease (30 s) ran out: the first attempt crashed
-    await store.accept('lease', 'd1');
-    expect(await claim(t0 + 60_000)).toBe('duplicate');
+    const first = held(await claim(t0));
+    expect((await claim(t0 + 1000)).status).toBe('in_progress');
+    const second = held(await claim(t0 + 31_000)); // lease (30 s) ran out: the first attempt crashed
+    expect(second.token).not.toBe(first.token);
+    // The first attempt, late, gives its claim back or accepts: neither touches the second's claim.
+    await store.release(first);
+    await store.accept(first);
+    expect((await claim(t0 + 32_000)).status).toBe('in_progress');
+    await store.accept(second);
+    expect((await claim(t0 + 60_000)).status).toBe('duplicate');
+    expect(await store.find('lease/d1')).toMatchObject({ state: 'accepted', source_id: 'lease', body: '{}' });
+    // A failed publish gives the claim back: the sender's retry claims it again.
+    await store.release(held(await claim(t0, 'd2')));
+    held(await claim(t0 + 1000, 'd2'));
     // Past the retention (7 days) the record is gone for the sweeper and absent for a claim.
     const later = t0 + 8 * 24 * 3_600_000;
     expect(await store.sweep(new Date(later))).toBeGreaterThanOrEqual(1);
     expect(await store.find('lease/d1')).toBeNull();
-    expect(await claim(later)).toBe('claimed');
+    expect((await claim(later)).status).toBe('claimed');
+  });
+
+  it('delivery claims: of concurrent first claims exactly one wins, the others are in progress', async () => {
+    const store = service.app.get(DeliveryStore);
+    const claim = (deliveryId: string): Promise<ClaimResult> =>
+      store.claim({
+        sourceId: 'race',
+        provider: 'github',
+        deliveryId,
+        headers: {},
+        body: Buffer.from('{}'),
+        now: Date.now(),
+      });
+    // While the first insert is in flight the others wait and go together: the six claims of
+    // r1 meet inside one batch, where the unique _id must still let exactly one win.
+    const [other, ...results] = await Promise.all([claim('r0'), ...Array.from({ length: 6 }, () => claim('r1'))]);
+    expect(other.status).toBe('claimed');
+    expect(results.map((r) => r.status).sort()).toEqual([
+      'claimed',
+      'in_progress',
+      'in_progress',
+      'in_progress',
+      'in_progress',
+      'in_progress',
+    ]);
+  });
+
+  it('records stored before claims had tokens still dedup, are taken over after their lease and read back for replay', async () => {
+    await putSource('gh-legacy', { provider: 'github', secrets: ['lg'] });
+    const body = workflowRun('acme/legacy', 'old');
+    const now = Date.now();
+    const legacy = (
+      deliveryId: string,
+      state: 'processing' | 'accepted',
+      leaseUntil: number,
+    ): Record<string, unknown> => ({
+      _id: `gh-legacy/${deliveryId}`,
+      source_id: 'gh-legacy',
+      provider: 'github',
+      delivery_id: deliveryId,
+      state,
+      lease_until: new Date(leaseUntil),
+      received_at: new Date(now - 60_000),
+      expiresAt: new Date(now + 3_600_000),
+      headers: { 'x-github-event': 'workflow_run', 'x-github-delivery': deliveryId },
+      body,
+      body_truncated: false,
+      body_bytes: body.length,
+      replays: [],
+    });
+    const collection = (await ctx.mongo()).db(ctx.database).collection('webhook_deliveries');
+    await collection.insertMany([
+      legacy('old-accepted', 'accepted', now - 30_000),
+      legacy('old-crashed', 'processing', now - 1000),
+    ]);
+    const again = await post('gh-legacy', body, github('lg', body, 'old-accepted'));
+    expect(again.json).toMatchObject({ status: 'duplicate', delivery_id: 'old-accepted' });
+    expect(await service.app.get(DeliveryStore).find('gh-legacy/old-accepted')).toMatchObject({
+      state: 'accepted',
+      provider: 'github',
+      body,
+      headers: { 'x-github-delivery': 'old-accepted' },
+      received_at: new Date(now - 60_000),
+    });
+    const retried = await post('gh-legacy', body, github('lg', body, 'old-crashed'));
+    expect(retried.json).toMatchObject({ status: 'accepted', delivery_id: 'old-crashed' });
+    expect((await post('gh-legacy', body, github('lg', body, 'old-crashed'))).json).toMatchObject({
+      status: 'duplicate',
+    });
   });
 });

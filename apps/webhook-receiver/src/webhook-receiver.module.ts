@@ -4,7 +4,7 @@ import { WEBHOOK_SOURCE_KIND } from '@airis/contracts';
 import { ConfigStoreModule } from '@airis/config-store';
 import { AlertsConsumer } from './alerts.consumer';
 import { CommandsConsumer } from './commands.consumer';
-import { DELIVERY_MODEL, DeliverySchema, DeliveryStore } from './deliveries/delivery.store';
+import { DeliveryStore } from './deliveries/delivery.store';
 import { WebhookPublisher } from './deliveries/webhook-publisher';
 import { RateLimiter } from './http/rate-limiter';
 import { RawBodyParser } from './http/raw-body.parser';
@@ -22,10 +22,7 @@ export class WebhookReceiverModule {
       module: WebhookReceiverModule,
       imports: [
         ConfigStoreModule.forRoot({ kinds: [WEBHOOK_SOURCE_KIND] }),
-        MongooseModule.forFeature([
-          { name: DELIVERY_MODEL, schema: DeliverySchema },
-          { name: SLACK_UPDATE_MODEL, schema: SlackUpdateSchema },
-        ]),
+        MongooseModule.forFeature([{ name: SLACK_UPDATE_MODEL, schema: SlackUpdateSchema }]),
       ],
       controllers: [WebhookController],
       providers: [
