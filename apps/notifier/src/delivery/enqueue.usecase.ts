@@ -23,8 +23,25 @@ const RECENT_IDS = 100_000;
 
 const CHANNEL_ORDER = ['slack', 'pagerduty', 'teams', 'discord', 'telegram', 'email', 'webhook'] as const;
 
-/** A fresh delivery, its consumed payload remembered for its first try (no JSON.parse there). */
-function remembered(value: unknown, doc: DeliveryDoc): DeliveryDoc {
+/**
+ * A delivery as consumed, pending and due now; its consumed payload is remembered for its
+ * first try (no JSON.parse there).
+ */
+function freshDelivery(
+  value: unknown,
+  enqueuedAt: number,
+  fields: Pick<DeliveryDoc, '_id' | 'notification_id' | 'receiver' | 'channel' | 'alert_id' | 'alert_ids' | 'payload'>,
+): DeliveryDoc {
+  const now = new Date();
+  const doc: DeliveryDoc = {
+    ...fields,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    created_at: now,
+    updated_at: now,
+    enqueued_at: new Date(enqueuedAt),
+  };
   rememberPayload(doc, value);
   return doc;
 }
@@ -93,9 +110,8 @@ export class EnqueueUseCase {
     if (receiver.spec.enabled === false) return [];
     const docs: DeliveryDoc[] = [];
     const payload = JSON.stringify(n);
-    const now = new Date();
     const base = (channel: DeliveryChannel, alertIds: string[], alertId?: string): DeliveryDoc =>
-      remembered(n, {
+      freshDelivery(n, enqueuedAt, {
         _id: `${n.id}/${receiver.id}/${channel}${alertId ? `/${alertId}` : ''}`,
         notification_id: n.id,
         receiver: receiver.id,
@@ -103,12 +119,6 @@ export class EnqueueUseCase {
         ...(alertId ? { alert_id: alertId } : {}),
         alert_ids: alertIds,
         payload,
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-        updated_at: now,
-        enqueued_at: new Date(enqueuedAt),
       });
     const alertIds = n.alerts.map((a) => a.id);
     for (const channel of CHANNEL_ORDER) {
@@ -127,23 +137,16 @@ export class EnqueueUseCase {
 
   alertDocs(alert: AlertDto, eventId: string, enqueuedAt: number): DeliveryDoc[] {
     const docs: DeliveryDoc[] = [];
-    const now = new Date();
     for (const sub of this.registry.allSubscriptions()) {
       if (!subscriptionMatches(sub, alert)) continue;
       docs.push(
-        remembered(alert, {
+        freshDelivery(alert, enqueuedAt, {
           _id: `${eventId}/subscription/${sub.id}`,
           notification_id: eventId,
           receiver: sub.id,
           channel: 'subscription',
           alert_ids: [alert.id],
           payload: JSON.stringify(alert),
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          created_at: now,
-          updated_at: now,
-          enqueued_at: new Date(enqueuedAt),
         }),
       );
     }
