@@ -58,15 +58,23 @@ export class DeliveriesReadModel implements OnModuleInit, OnApplicationBootstrap
     await this.checking;
   }
 
-  /** Stores the attempt once (its id is the _id); a duplicate changes nothing. */
+  /**
+   * Stores the attempt once (its id is the _id); a duplicate changes nothing. An insert, not an
+   * upsert: FerretDB 1.24 scans the collection for an update's `_id` filter, which grows with the
+   * history, while the unique `_id` of an insert is an index check.
+   */
   async apply(attempt: DeliveryAttemptDto): Promise<void> {
     const { id, ...rest } = attempt;
-    const result = await this.deliveries.updateOne(
-      { _id: id },
-      { $setOnInsert: { ...rest, expiresAt: new Date(attempt.timestamp + this.config.HEALTH_HISTORY_RETENTION_MS) } },
-      { upsert: true },
-    );
-    if (result.upsertedCount !== 1) return;
+    try {
+      await this.deliveries.create({
+        _id: id,
+        ...rest,
+        expiresAt: new Date(attempt.timestamp + this.config.HEALTH_HISTORY_RETENTION_MS),
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return;
+      throw error;
+    }
     if (attempt.timestamp >= Date.now() - this.config.HEALTH_DELIVERY_WINDOW_MS) {
       this.window.push({ channel: attempt.channel, outcome: attempt.outcome, timestamp: attempt.timestamp });
     }
