@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { ServiceEnv } from '@airis/config';
-import { KAFKA_OPTIONS, type KafkaModuleOptions } from '@airis/kafka';
+import { KAFKA_OPTIONS, type KafkaModuleOptions, startWorkerThread } from '@airis/kafka';
 import { ReadinessRegistry, counter, histogram } from '@airis/observability';
 import { AppError } from '@airis/resilience';
 import { GATEWAY_ENV } from '../gateway.tokens';
@@ -101,24 +99,16 @@ class ProducerThread implements LanesBackend {
   private backoffMs = RESPAWN_MIN_MS;
   private respawnTimer: NodeJS.Timeout | undefined;
   private closed: (() => void) | undefined;
-  private readonly file: string;
-
   constructor(
     private readonly init: WorkerInit,
     private readonly logger: Logger,
   ) {
-    this.file = join(
-      __dirname,
-      `producer-lanes.worker${existsSync(join(__dirname, 'producer-lanes.worker.js')) ? '.js' : '.ts'}`,
-    );
     this.first = this.spawn();
   }
 
   /** Resolves when the worker's producers are connected; rejects if that fails. */
   private spawn(): Promise<void> {
-    // From TypeScript sources (tests, benches) the worker registers the same compiler first.
-    const source = `${this.file.endsWith('.ts') ? "require('@swc-node/register');" : ''}require(${JSON.stringify(this.file)});`;
-    const worker = new Worker(source, { eval: true, workerData: this.init });
+    const worker = startWorkerThread(__dirname, 'producer-lanes.worker', this.init);
     worker.unref();
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
