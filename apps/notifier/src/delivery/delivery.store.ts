@@ -295,12 +295,8 @@ export class DeliveryStore implements OnModuleInit {
       let created: boolean[] = [];
       let failure: unknown;
       try {
-        // A batch's log document has its mark's id: stored again (a retried store), it is not doubled.
-        const logs = group.flatMap((g) =>
-          g.batch.log.length > 0
-            ? [logDoc(g.batch.log, g.batch.mark ? markId(g.batch.mark.tp, g.batch.mark.offset) : undefined)]
-            : [],
-        );
+        // A retried store of the same batch writes its log document once (`logId`).
+        const logs = group.flatMap((g) => (g.batch.log.length > 0 ? [logDoc(g.batch.log, g.batch.logId)] : []));
         if (logs.length > 0) await insertManyIgnoringDuplicates(this.log, logs);
         const marks = group.flatMap((g) =>
           g.batch.mark ? [markDoc(g.batch.mark.tp, g.batch.mark.offset, g.batch.held)] : [],
@@ -408,13 +404,13 @@ export interface StoredBatch {
   log: LogEntry[];
   /** The partition's new stored mark, when the batch moves it. */
   mark?: { tp: string; offset: number };
+  /** Id of the batch's log document, the same on every try of this store (default: random). */
+  logId?: string;
 }
-
-const markId = (tp: string, offset: number): string => `${tp}@${offset}`;
 
 function markDoc(tp: string, offset: number, held: DeliveryDoc[]): MarkDoc {
   return {
-    _id: markId(tp, offset),
+    _id: `${tp}@${offset}`,
     tp,
     offset,
     expiresAt: new Date(Date.now() + MARK_RETENTION_MS),

@@ -244,7 +244,8 @@ export class EnqueueUseCase {
         created = await this.store.storeBatch({
           held: held.map((t) => t.doc),
           log,
-          ...(markable === undefined ? {} : { mark: { tp, offset: markable } }),
+          // Per group generation: a later incarnation's tries of these records are logged too.
+          ...(markable === undefined ? {} : { mark: { tp, offset: markable }, logId: `${tp}@${markable}/${epoch}` }),
         });
       } catch (error) {
         if (attempt + 1 >= STORE_ATTEMPTS) throw error;
