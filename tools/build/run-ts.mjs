@@ -10,7 +10,8 @@ if (!file) {
   console.error('usage: node tools/build/run-ts.mjs <file.ts> [args...]');
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['-r', '@swc-node/register', resolve(file), ...args], {
+// Node flags given to this script (e.g. --disable-warning) apply to the file run, too.
+const result = spawnSync(process.execPath, [...process.execArgv, '-r', '@swc-node/register', resolve(file), ...args], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, SWC_NODE_PROJECT: resolve(root, 'tsconfig.json') },
