@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { DeliveryAttemptDto } from '@airis/contracts';
+import { isDuplicateKey } from '@airis/persistence';
 import type { Model } from 'mongoose';
 import { type ChannelRate, type DeliveryOutcome, deliveryRates } from './domain/delivery-rate';
 import { EventOutbox } from './event-outbox.service';
@@ -72,7 +73,7 @@ export class DeliveriesReadModel implements OnModuleInit, OnApplicationBootstrap
         expiresAt: new Date(attempt.timestamp + this.config.HEALTH_HISTORY_RETENTION_MS),
       });
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return;
+      if (isDuplicateKey(error)) return;
       throw error;
     }
     if (attempt.timestamp >= Date.now() - this.config.HEALTH_DELIVERY_WINDOW_MS) {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryAttemptDto } from '@airis/contracts';
 import type { Collection, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
 import type { Connection } from 'mongoose';
+import { insertUnique, isDuplicateKey } from '@airis/persistence';
 
 export const DELIVERY_CHANNELS = [
   'slack',
@@ -439,10 +440,6 @@ export function parseHeld(held: string): DeliveryDoc[] {
   });
 }
 
-export function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
-}
-
 /** Unordered insertMany; resolves, per doc, whether this call created it (false: the _id existed). */
 async function insertManyIgnoringDuplicates<T extends { _id: string }>(
   col: Collection<T>,
@@ -464,15 +461,4 @@ async function insertManyIgnoringDuplicates<T extends { _id: string }>(
     }
   }
   return created;
-}
-
-/** Inserts; false when the _id exists already. */
-export async function insertUnique<T extends { _id: string }>(col: Collection<T>, doc: T): Promise<boolean> {
-  try {
-    await col.insertOne(doc as OptionalUnlessRequiredId<T>);
-    return true;
-  } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
-  }
 }

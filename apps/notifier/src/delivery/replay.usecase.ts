@@ -5,7 +5,8 @@ import { AppError } from '@airis/resilience';
 import { AuditLog } from '@airis/security';
 import type { Filter } from 'mongodb';
 import { DeliveryDispatcher } from './delivery.dispatcher';
-import { type DeliveryDoc, DeliveryStore, insertUnique } from './delivery.store';
+import { insertUnique } from '@airis/persistence';
+import { type DeliveryDoc, DeliveryStore } from './delivery.store';
 
 const replayed = counter('airis_notifier_replayed_total', 'Dead-lettered deliveries sent again by command', []);
 
