@@ -20,7 +20,8 @@ import { type RunningService, startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
-import { configureBenchReceiver, notification, startCountingSink } from './notifier-data';
+import { configureBenchReceiver, notification, postRaw, rawBodies, startCountingSink } from './notifier-data';
+import { runMain } from './run-main';
 
 const opts = new Command()
   .option('--rounds <n>', 'measured rounds', '20')
@@ -115,22 +116,7 @@ async function main(): Promise<void> {
     await stored(BATCH);
 
     const raw = async (tag: string): Promise<void> => {
-      const bodies = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ version: '1', ...notification(i, tag) }));
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (next < bodies.length) {
-            const body = bodies[next++] as string;
-            const res = await pool.request({
-              path: '/hook',
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body,
-            });
-            await res.body.dump();
-          }
-        }),
-      );
+      await postRaw(pool, rawBodies(BATCH, tag));
     };
     await raw('warm-raw');
     let start = process.cpuUsage();
@@ -175,10 +161,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NotificationRequestDto } from '@airis/contracts';
 import type { TestContext } from '@airis/testing';
+import type { Pool } from 'undici';
 
 /** One notification request of one firing alert, the shape the router publishes. */
 export function notification(i: number, tag: string): NotificationRequestDto {
@@ -108,4 +109,28 @@ export async function configureBenchReceiver(ctx: TestContext, sinkUrl: string):
       }),
     },
   ]);
+}
+
+/** B4's raw arm's bodies: the webhook bodies of `count` notifications of `tag`. */
+export function rawBodies(count: number, tag: string): string[] {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ version: '1', ...notification(i, tag) }));
+}
+
+/** B4's raw arm: `bodies` POSTed straight to the sink through `pool`, 32 in flight (the notifier's default worker count). */
+export async function postRaw(pool: Pool, bodies: string[]): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as string;
+        const res = await pool.request({
+          path: '/hook',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        await res.body.dump();
+      }
+    }),
+  );
 }

@@ -18,7 +18,8 @@ import { createTestContext, pollUntil } from '@airis/testing';
 import { Command } from 'commander';
 import { Pool } from 'undici';
 import { notifierService } from '../apps/notifier/src/service';
-import { configureBenchReceiver, notification, startCountingSink } from './notifier-data';
+import { configureBenchReceiver, notification, postRaw, rawBodies, startCountingSink } from './notifier-data';
+import { runMain } from './run-main';
 
 const options = new Command()
   .option('--rounds <n>', 'interleaved rounds of both arms', '3')
@@ -57,23 +58,9 @@ async function main(): Promise<void> {
     );
   try {
     const raw = async (tag: string): Promise<number> => {
-      const bodies = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ version: '1', ...notification(i, tag) }));
-      let next = 0;
+      const bodies = rawBodies(BATCH, tag);
       const started = performance.now();
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (next < bodies.length) {
-            const body = bodies[next++] as string;
-            const res = await pool.request({
-              path: '/hook',
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body,
-            });
-            await res.body.dump();
-          }
-        }),
-      );
+      await postRaw(pool, bodies);
       return BATCH / ((performance.now() - started) / 1000);
     };
 
@@ -179,10 +166,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

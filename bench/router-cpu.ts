@@ -16,6 +16,7 @@ import { Evaluator } from '../apps/event-router/src/domain/evaluator';
 import { MetricsConsumer } from '../apps/event-router/src/ingest/metrics.consumer';
 import type { PartitionOwnership } from '../apps/event-router/src/ingest/partition-ownership.service';
 import { benchBatch, benchRule } from './router-data';
+import { runMain } from './run-main';
 
 const opts = new Command()
   .option('--batches <n>', 'metric batches', '200000')
@@ -142,10 +143,4 @@ async function main(): Promise<void> {
   console.log(`figure b3_cpu_us_per_batch ${((cpuTotal * 1000) / BATCHES).toFixed(2)}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

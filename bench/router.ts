@@ -12,6 +12,7 @@ import { createTestContext, pollUntil } from '@airis/testing';
 import { type Admin, CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import { routerService } from '../apps/event-router/src/service';
 import { benchBatch, benchRule } from './router-data';
+import { runMain } from './run-main';
 
 const program = new Command()
   .option('--batches <n>', 'metric batches to seed', '500000')
@@ -192,10 +193,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -11,6 +11,7 @@ import { ConfigStore } from '@airis/config-store';
 import { startService } from '@airis/service';
 import { createTestContext, pollUntil } from '@airis/testing';
 import { webhookReceiverService } from '../apps/webhook-receiver/src/service';
+import { runMain } from './run-main';
 
 const ROUNDS = 3;
 const DURATION_S = 3;
@@ -121,10 +122,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { NotificationRequestDto } from '@airis/contracts';
 import { type TestContext, createTestContext, freePort, pollUntil } from '@airis/testing';
 import { FakeProvider } from './testing/fake-provider';
+import { testAlert, testNotification } from './testing/harness';
 
 /*
  * Crash durability: the notifier runs as a real process and is SIGKILLed in the middle of a
@@ -104,27 +105,10 @@ describe('notifier killed mid-burst', () => {
     const ids: string[] = [];
     const messages = Array.from({ length: TOTAL }, (_, i) => {
       const n: NotificationRequestDto = {
+        ...testNotification('burst', [testAlert({ id: `alert-${i}`, fingerprint: `fp-${i}` })]),
         id: `burst-${i}-${randomUUID().slice(0, 8)}`,
-        receiver: 'burst',
         group_key: `g-${i % 17}`,
-        status: 'firing',
         group_labels: { g: String(i % 17) },
-        alerts: [
-          {
-            id: `alert-${i}`,
-            fingerprint: `fp-${i}`,
-            name: 'Error rate high',
-            status: 'firing',
-            severity: 'error',
-            description: 'error rate 7% > 5%',
-            source: 'kserve',
-            alert_type: 'error_rate',
-            labels: {},
-            timestamp: Date.now(),
-            updated_at: Date.now(),
-          },
-        ],
-        timestamp: Date.now(),
       };
       ids.push(n.id);
       return { key: n.group_key, value: JSON.stringify(n), headers: { ce_id: n.id } };

@@ -4,6 +4,7 @@ import { type TestContext, createTestContext, pollUntil } from '@airis/testing';
 import { type DeliveryDoc, DeliveryStore } from './delivery/delivery.store';
 import { notifierService } from './service';
 import { FakeProvider } from './testing/fake-provider';
+import { testAlert, testNotification } from './testing/harness';
 
 /*
  * Stored but not committed: the notifier stores a batch's deliveries (and the partition's stored
@@ -69,27 +70,10 @@ describe('notifier: records redelivered after their deliveries were stored', () 
     await start();
     const messages = Array.from({ length: TOTAL }, (_, i) => {
       const n: NotificationRequestDto = {
+        ...testNotification('again', [testAlert({ id: `alert-${i}`, fingerprint: `fp-${i}` })]),
         id: `again-${i}`,
-        receiver: 'again',
         group_key: `g-${i % 7}`,
-        status: 'firing',
         group_labels: { g: String(i % 7) },
-        alerts: [
-          {
-            id: `alert-${i}`,
-            fingerprint: `fp-${i}`,
-            name: 'Drift detected',
-            status: 'firing',
-            severity: 'warning',
-            description: 'PSI 0.31 > 0.2',
-            source: 'evidently',
-            alert_type: 'drift',
-            labels: {},
-            timestamp: Date.now(),
-            updated_at: Date.now(),
-          },
-        ],
-        timestamp: Date.now(),
       };
       return { key: n.group_key, value: JSON.stringify(n), headers: { ce_id: n.id } };
     });
@@ -127,15 +111,7 @@ describe('notifier: records redelivered after their deliveries were stored', () 
     const marks = await db.collection<{ _id: string; tp: string; offset: number }>('notifier_marks').find({}).toArray();
     const top = marks.reduce((a, b) => (b.offset > a.offset ? b : a));
     const now = new Date();
-    const n: NotificationRequestDto = {
-      id: 'held-1',
-      receiver: 'again',
-      group_key: 'g-held',
-      status: 'firing',
-      group_labels: {},
-      alerts: [],
-      timestamp: now.getTime(),
-    };
+    const n: NotificationRequestDto = { ...testNotification('again', []), id: 'held-1' };
     const held: DeliveryDoc = {
       _id: 'held-1/again/webhook',
       notification_id: 'held-1',

@@ -68,7 +68,7 @@ export interface LogDoc {
 }
 
 /** How long the delivery log is kept. */
-export const LOG_RETENTION_MS = 30 * 24 * 3_600_000;
+const LOG_RETENTION_MS = 30 * 24 * 3_600_000;
 
 /**
  * "Every delivery of `tp` (topic/partition) up to `offset` is stored": written after each
@@ -433,7 +433,7 @@ function logDoc(entries: LogEntry[], id: string = randomUUID()): LogDoc {
 const DATE_FIELDS = ['next_attempt_at', 'created_at', 'updated_at', 'enqueued_at', 'delivered_at', 'dead_at'] as const;
 
 /** `MarkDoc.held` back to deliveries (JSON has their dates as strings). */
-export function parseHeld(held: string): DeliveryDoc[] {
+function parseHeld(held: string): DeliveryDoc[] {
   return (JSON.parse(held) as Record<string, unknown>[]).map((d) => {
     for (const k of DATE_FIELDS) if (typeof d[k] === 'string') d[k] = new Date(d[k]);
     return d as unknown as DeliveryDoc;
