@@ -3,9 +3,11 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /repo
 COPY package.json package-lock.json .npmrc ./
+COPY patches ./patches
 # Install scripts are not needed here: the image already runs Node 24, and the native SWC
-# binary arrives as an optional dependency.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# binary arrives as an optional dependency. Our own fixes to dependencies (patches/) are applied
+# explicitly, as `npm ci`'s postinstall would.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npx patch-package
 COPY tsconfig.base.json tsconfig.json .swcrc ./
 COPY tools/build ./tools/build
 COPY libs ./libs
@@ -27,4 +29,4 @@ USER node
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # exec form through sh so APP expands and the app is PID 1's only child (signals reach it).
-CMD ["sh", "-c", "exec node --disable-warning=TimeoutNegativeWarning dist/apps/${APP}/src/main.js"]
+CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]

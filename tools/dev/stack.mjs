@@ -24,9 +24,6 @@ async function apps() {
   return Object.entries(loadConfigLib().SERVICE_PORTS);
 }
 
-// kafkajs 2.2.4 schedules a negative timeout when its request queue is idle (harmless, upstream #1751).
-const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
-
 const portVariable = (app) => loadConfigLib().portVariable(app);
 
 /** A secret generated once per checkout into .local/, unless the environment provides it. */
@@ -120,7 +117,7 @@ async function start() {
     }
     const log = join(logDir, `${app}.log`);
     const out = openSync(log, 'a');
-    const child = spawn(process.execPath, [...NODE_FLAGS, join(root, 'dist/apps', app, 'src/main.js')], {
+    const child = spawn(process.execPath, [join(root, 'dist/apps', app, 'src/main.js')], {
       cwd: root,
       detached: true,
       stdio: ['ignore', out, out],

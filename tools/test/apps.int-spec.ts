@@ -37,18 +37,14 @@ describe('every app starts, connects, reports ready and stops gracefully', () =>
   it('starts all of them and each reports ready with Kafka and MongoDB up', async () => {
     for (const name of SERVICE_NAMES) {
       const port = await freePort();
-      const child = spawn(
-        process.execPath,
-        ['--disable-warning=TimeoutNegativeWarning', join(root, 'dist/apps', name, 'src/main.js')],
-        {
-          cwd: root,
-          env: {
-            PATH: process.env['PATH'] ?? '',
-            ...ctx.serviceEnv({ [portVariable(name)]: String(port), LOG_LEVEL: 'info' }),
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
+      const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'src/main.js')], {
+        cwd: root,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...ctx.serviceEnv({ [portVariable(name)]: String(port), LOG_LEVEL: 'info' }),
         },
-      );
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const output: string[] = [];
       child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
       child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
@@ -116,6 +112,8 @@ describe('every app starts, connects, reports ready and stops gracefully', () =>
       const log = `${r.name}: ${r.output.join('')}`;
       expect(log).toMatch(/SIGTERM received, shutting down/);
       expect(log).toMatch(/producer disconnected/);
+      // kafkajs 2.2.4 unpatched warns so from every idle connection (patches/, issue #1751 upstream).
+      expect(log).not.toMatch(/TimeoutNegativeWarning/);
     }
   });
 

@@ -41,8 +41,6 @@ const jest = spawnSync(
     // NestJS 12 ships ES modules; jest loads them through require(esm) only with the VM modules API.
     '--experimental-vm-modules',
     '--no-warnings=ExperimentalWarning',
-    // kafkajs 2.2.4 schedules a negative timeout when its request queue is idle (harmless, upstream #1751).
-    '--disable-warning=TimeoutNegativeWarning',
     join(root, 'node_modules/jest/bin/jest.js'),
     '--ci',
     '--maxWorkers=2',
