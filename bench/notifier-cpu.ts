@@ -10,6 +10,7 @@
  *   node tools/build/run-ts.mjs bench/notifier-cpu.ts --rounds 20 --batch 100
  *
  * --profile <file.cpuprofile>: a V8 CPU profile of the measured notifier rounds only;
+ * --heap-profile <file.heapprofile>: where those rounds allocate (V8 sampling heap profiler);
  * --count: MongoDB commands and Kafka requests by name; --trace: each round's timings and
  * the sink's connection count (keep-alive).
  */
@@ -27,10 +28,18 @@ const opts = new Command()
   .option('--rounds <n>', 'measured rounds', '20')
   .option('--batch <n>', 'notifications per round', '100')
   .option('--profile <file>', 'write a V8 CPU profile of the measured notifier rounds')
+  .option('--heap-profile <file>', 'write a sampling heap profile (allocations) of the measured notifier rounds')
   .option('--count', 'count MongoDB commands and Kafka requests (patches the drivers)')
   .option('--trace', "print each round's timings")
   .parse()
-  .opts<{ rounds: string; batch: string; profile?: string; count?: boolean; trace?: boolean }>();
+  .opts<{
+    rounds: string;
+    batch: string;
+    profile?: string;
+    heapProfile?: string;
+    count?: boolean;
+    trace?: boolean;
+  }>();
 const ROUNDS = Number(opts.rounds);
 const BATCH = Number(opts.batch);
 
@@ -125,11 +134,16 @@ async function main(): Promise<void> {
 
     const counts = opts.count ? countRequests() : undefined;
     const profile = opts.profile;
-    const session = profile ? new Session() : undefined;
-    if (session) {
-      session.connect();
+    const heapProfile = opts.heapProfile;
+    const session = profile || heapProfile ? new Session() : undefined;
+    if (session) session.connect();
+    if (session && profile) {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
+    }
+    if (session && heapProfile) {
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 16 * 1024 });
     }
     const connectionsBefore = sink.connections();
     start = process.cpuUsage();
@@ -143,8 +157,12 @@ async function main(): Promise<void> {
     if (session && profile) {
       const { profile: p } = await session.post('Profiler.stop');
       writeFileSync(profile, JSON.stringify(p));
-      session.disconnect();
     }
+    if (session && heapProfile) {
+      const { profile: p } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(heapProfile, JSON.stringify(p));
+    }
+    session?.disconnect();
     const deliveries = ROUNDS * BATCH;
     console.log(
       `notifier: ${deliveries} deliveries in ${(performance.now() - wall).toFixed(0)} ms wall; CPU ${(drained / deliveries).toFixed(3)} ms/delivery to arrival, ${(total / deliveries).toFixed(3)} ms/delivery stored+logged (${(sysShare * 100).toFixed(0)} % system)`,
