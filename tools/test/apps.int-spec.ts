@@ -114,6 +114,11 @@ describe('every app starts, connects, reports ready and stops gracefully', () =>
       expect(log).toMatch(/producer disconnected/);
       // kafkajs 2.2.4 unpatched warns so from every idle connection (patches/, issue #1751 upstream).
       expect(log).not.toMatch(/TimeoutNegativeWarning/);
+      // Start-up is free of kafkajs's warnings about settings the hub chose (PRODUCER_CONFIG).
+      expect(log).not.toMatch(/switched default partitioner|Limiting retries for the idempotent producer/);
+      // Closing MongoDB at shutdown is logged, not warned.
+      expect(log).toMatch(/"level":30[^\n]*"context":"mongodb","msg":"disconnected"/);
+      expect(log).not.toMatch(/"level":40[^\n]*"context":"mongodb","msg":"disconnected"/);
     }
   });
 

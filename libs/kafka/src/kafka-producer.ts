@@ -10,7 +10,7 @@ import {
 } from '@airis/contracts';
 import { counter } from '@airis/observability';
 import { CompressionTypes, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
-import { KAFKA_CLIENT } from './kafka-client';
+import { KAFKA_CLIENT, PRODUCER_CONFIG } from './kafka-client';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
 import { ProducerThread } from './producer-thread';
 import { TopicNames } from './topic-names';
@@ -53,7 +53,7 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
     this.source = `airis-mon/${options.clientId}`;
     if (options.producerThread)
       this.thread = new ProducerThread({ clientId: options.clientId, brokers: options.brokers });
-    else this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    else this.producer = kafka.producer(PRODUCER_CONFIG);
   }
 
   async onModuleInit(): Promise<void> {

@@ -2,7 +2,7 @@
 // kafkajs's record encoding, CRC and buffer churn run here, on another core and a small heap.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CompressionTypes, type Message, type RecordMetadata } from 'kafkajs';
-import { createKafkaClient } from './kafka-client';
+import { PRODUCER_CONFIG, createKafkaClient } from './kafka-client';
 
 export interface ProducerThreadInit {
   clientId: string;
@@ -53,7 +53,7 @@ if (port) {
   const init = workerData as ProducerThreadInit;
   const post = (m: FromProducerThread): void => port.postMessage(m);
   const kafka = createKafkaClient(init, (level, line) => post({ type: 'log', level, line }));
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer(PRODUCER_CONFIG);
   producer.connect().then(
     () => post({ type: 'ready' }),
     (error: unknown) => post({ type: 'failed', message: (error as Error).message }),

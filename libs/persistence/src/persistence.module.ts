@@ -44,7 +44,12 @@ export class PersistenceModule implements OnModuleInit {
           // FerretDB does not support retryable writes' transaction numbers on every path.
           retryWrites: false,
           connectionFactory: (connection: Connection) => {
-            connection.on('disconnected', () => new Logger('mongodb').warn('disconnected'));
+            // A close the service asked for (shutdown) emits 'disconnecting' first: that is no warning.
+            let closing = false;
+            connection.on('disconnecting', () => (closing = true));
+            connection.on('disconnected', () =>
+              closing ? new Logger('mongodb').log('disconnected') : new Logger('mongodb').warn('disconnected'),
+            );
             connection.on('reconnected', () => new Logger('mongodb').log('reconnected'));
             return connection;
           },

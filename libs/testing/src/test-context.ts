@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type TopicId } from '@airis/contracts';
 import { TopicNames, ensureTopics } from '@airis/kafka';
-import { Kafka, type KafkaMessage, type Message, type Producer, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, type Message, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { infraFromEnvironment } from './infra';
 import { pollUntil } from './poll';
@@ -124,7 +124,11 @@ export function createTestContext(label: string): TestContext {
     },
     async produce(topic, messages) {
       producer ??= (async () => {
-        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        const p = kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        });
         await p.connect();
         return p;
       })();

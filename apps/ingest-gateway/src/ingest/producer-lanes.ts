@@ -1,6 +1,14 @@
 import { isIP, connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { CompressionTypes, type ISocketFactory, Kafka, type Message, type Producer, logLevel } from 'kafkajs';
+import {
+  CompressionTypes,
+  type ISocketFactory,
+  Kafka,
+  type Message,
+  Partitioners,
+  type Producer,
+  logLevel,
+} from 'kafkajs';
 
 // No Nest and no @airis imports here: this module also runs in the producer worker thread.
 
@@ -170,6 +178,11 @@ export class ProducerLanes {
   }
 
   private createProducer(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 }
