@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { DeliveryAttemptDto } from '@airis/contracts';
-import { isDuplicateKey } from '@airis/persistence';
+import { createUnique } from '@airis/persistence';
 import type { Model } from 'mongoose';
 import { type ChannelRate, type DeliveryOutcome, deliveryRates } from './domain/delivery-rate';
 import { EventOutbox } from './event-outbox.service';
@@ -66,16 +66,12 @@ export class DeliveriesReadModel implements OnModuleInit, OnApplicationBootstrap
    */
   async apply(attempt: DeliveryAttemptDto): Promise<void> {
     const { id, ...rest } = attempt;
-    try {
-      await this.deliveries.create({
-        _id: id,
-        ...rest,
-        expiresAt: new Date(attempt.timestamp + this.config.HEALTH_HISTORY_RETENTION_MS),
-      });
-    } catch (error) {
-      if (isDuplicateKey(error)) return;
-      throw error;
-    }
+    const stored = await createUnique(this.deliveries, {
+      _id: id,
+      ...rest,
+      expiresAt: new Date(attempt.timestamp + this.config.HEALTH_HISTORY_RETENTION_MS),
+    });
+    if (!stored) return;
     if (attempt.timestamp >= Date.now() - this.config.HEALTH_DELIVERY_WINDOW_MS) {
       this.window.push({ channel: attempt.channel, outcome: attempt.outcome, timestamp: attempt.timestamp });
     }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { EventDto } from '@airis/contracts';
 import { KafkaProducer } from '@airis/kafka';
+import { createUnique } from '@airis/persistence';
 import type { Model } from 'mongoose';
 import { HealthMonitorConfig } from './health-monitor.config';
 import { OUTBOX, type OutboxDoc } from './health.schemas';
@@ -27,19 +28,14 @@ export class EventOutbox {
   /** Stores the event (idempotent on its id) and tries to publish it at once. */
   async raise(id: string, key: string, event: EventDto): Promise<void> {
     const at = event.timestamp ?? Date.now();
-    await this.outbox.updateOne(
-      { _id: id },
-      {
-        $setOnInsert: {
-          key,
-          event: { ...event, id },
-          at,
-          published: false,
-          expiresAt: new Date(at + this.config.HEALTH_HISTORY_RETENTION_MS),
-        },
-      },
-      { upsert: true },
-    );
+    await createUnique(this.outbox, {
+      _id: id,
+      key,
+      event: { ...event, id },
+      at,
+      published: false,
+      expiresAt: new Date(at + this.config.HEALTH_HISTORY_RETENTION_MS),
+    });
     await this.flush();
   }
 

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { HealthReportDto, HealthStatus } from '@airis/contracts';
+import { createUnique } from '@airis/persistence';
 import type { Model } from 'mongoose';
 import {
   type Sample,
@@ -238,27 +239,23 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
     }
     const t = Math.min(report.timestamp, now);
     const instance = report.instance ?? 'default';
-    const stored = await this.sampleModel.updateOne(
-      { _id: id },
-      {
-        $setOnInsert: {
-          component: report.component,
-          kind: report.kind,
-          instance,
-          status: report.status,
-          ...(report.latency_ms === undefined ? {} : { latency_ms: report.latency_ms }),
-          ...(report.items === undefined ? {} : { items: report.items }),
-          ...(report.message ? { message: report.message } : {}),
-          ...(report.interval_ms ? { interval_ms: report.interval_ms } : {}),
-          t,
-          expiresAt: new Date(t + this.config.HEALTH_HISTORY_RETENTION_MS),
-        },
-      },
-      { upsert: true },
-    );
+    // Once per report id (a redelivered report is a duplicate key), by insert: see createUnique.
+    const stored = await createUnique(this.sampleModel, {
+      _id: id,
+      component: report.component,
+      kind: report.kind,
+      instance,
+      status: report.status,
+      ...(report.latency_ms === undefined ? {} : { latency_ms: report.latency_ms }),
+      ...(report.items === undefined ? {} : { items: report.items }),
+      ...(report.message ? { message: report.message } : {}),
+      ...(report.interval_ms ? { interval_ms: report.interval_ms } : {}),
+      t,
+      expiresAt: new Date(t + this.config.HEALTH_HISTORY_RETENTION_MS),
+    });
     const c = this.tracked(report.component, report.kind, now);
     c.kind = report.kind;
-    if (stored.upsertedCount === 1 && t >= now - DAY) insertSorted(c.samples, sampleOf({ ...report, t }));
+    if (stored && t >= now - DAY) insertSorted(c.samples, sampleOf({ ...report, t }));
     this.applyToInstance(c, {
       instance,
       status: report.status,
@@ -463,21 +460,16 @@ export class HealthTracker implements OnModuleInit, OnApplicationBootstrap, Befo
 
   private async transition(c: Tracked, from: HealthStatus, at: number): Promise<void> {
     const id = `hs-${createHash('sha256').update(`${c.name}\n${at}\n${c.status}`).digest('hex').slice(0, 40)}`;
-    await this.transitionModel.updateOne(
-      { _id: id },
-      {
-        $setOnInsert: {
-          component: c.name,
-          kind: c.kind,
-          from,
-          to: c.status,
-          ...(c.reason ? { reason: c.reason } : {}),
-          at,
-          expiresAt: new Date(at + this.config.HEALTH_HISTORY_RETENTION_MS),
-        },
-      },
-      { upsert: true },
-    );
+    await createUnique(this.transitionModel, {
+      _id: id,
+      component: c.name,
+      kind: c.kind,
+      from,
+      to: c.status,
+      ...(c.reason ? { reason: c.reason } : {}),
+      at,
+      expiresAt: new Date(at + this.config.HEALTH_HISTORY_RETENTION_MS),
+    });
     const instances = [...c.instances.values()];
     this.logger.log(`${c.kind} ${c.name}: ${from} → ${c.status}${c.reason ? ` (${c.reason})` : ''}`);
     await this.outbox.raise(id, c.name, {

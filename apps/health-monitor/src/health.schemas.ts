@@ -5,8 +5,10 @@ import type { ComponentKind, InstanceState } from './domain/health-status';
 /*
  * The health monitor's own collections (no other service reads them). Everything that ages
  * carries `expiresAt`; the sweeper deletes what is past it (FerretDB has no TTL monitor we can
- * rely on). Documents are written with $set/$setOnInsert upserts so a redelivered record has
- * one effect.
+ * rely on). Write-once documents (samples, transitions, outbox events, delivery attempts) are
+ * inserted under a deterministic `_id`, so a redelivered record is a duplicate key with no effect
+ * (an upsert by `_id` would scan the collection on FerretDB 1.24); the few per-component and
+ * per-alert documents are updated with $set upserts.
  */
 
 export const COMPONENTS = 'HealthComponent';

@@ -1,4 +1,5 @@
 import type { Collection, OptionalUnlessRequiredId } from 'mongodb';
+import type { Model } from 'mongoose';
 
 /** A duplicate key (11000): the unique `_id` (or index) is taken. */
 export function isDuplicateKey(error: unknown): boolean {
@@ -12,6 +13,22 @@ export function isDuplicateKey(error: unknown): boolean {
 export async function insertUnique<T extends { _id: string }>(col: Collection<T>, doc: T): Promise<boolean> {
   try {
     await col.insertOne(doc as OptionalUnlessRequiredId<T>);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * `insertUnique` for a mongoose model (its casting and defaults apply): creates; false when the
+ * `_id` exists already (a redelivered record). Use it instead of an upsert with `$setOnInsert`
+ * for write-once documents: on FerretDB 1.24 such an upsert scans the whole collection (measured:
+ * 4 ms at 1 000 documents, 28 ms at 10 000, 99 ms at 40 000), an insert stays at ~1 ms.
+ */
+export async function createUnique<T>(model: Model<T>, doc: Partial<T> & { _id: string }): Promise<boolean> {
+  try {
+    await model.create(doc);
     return true;
   } catch (error) {
     if (isDuplicateKey(error)) return false;
