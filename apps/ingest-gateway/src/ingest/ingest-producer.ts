@@ -1,7 +1,6 @@
-import type { Worker } from 'node:worker_threads';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { ServiceEnv } from '@airis/config';
-import { KAFKA_OPTIONS, type KafkaModuleOptions, startWorkerThread } from '@airis/kafka';
+import { KAFKA_OPTIONS, type KafkaModuleOptions, RespawningWorker } from '@airis/kafka';
 import { ReadinessRegistry, counter, histogram } from '@airis/observability';
 import { AppError } from '@airis/resilience';
 import { GATEWAY_ENV } from '../gateway.tokens';
@@ -72,9 +71,6 @@ interface LanesBackend {
   up(): boolean;
 }
 
-const RESPAWN_MIN_MS = 100;
-const RESPAWN_MAX_MS = 5_000;
-
 /**
  * The pool in a worker thread: records are posted to it (structured clone) and each request
  * waits for its ack message. kafkajs's encoding, its CRC and its many short-lived buffers cost
@@ -85,113 +81,48 @@ const RESPAWN_MAX_MS = 5_000;
  * If the thread dies (uncaught exception, `exit`), the sends it had not acked are rejected at
  * once (503 at the edge; they may or may not have reached the broker, so clients retry with the
  * same Idempotency-Key and consumers deduplicate by id), new sends are rejected at once while it
- * is down, and a new thread is started after a backoff (100 ms doubling to 5 s, reset once a
- * thread is ready). A replacement whose producers cannot connect is stopped and retried the same way.
+ * is down, and a new thread is started after a backoff (`RespawningWorker` of @airis/kafka:
+ * 100 ms doubling to 5 s, reset once a thread is ready). A replacement whose producers cannot
+ * connect is stopped and retried the same way.
  */
 class ProducerThread implements LanesBackend {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private nextId = 0;
-  private readonly first: Promise<void>;
-  private started = false;
-  private isUp = false;
-  private closing = false;
-  private backoffMs = RESPAWN_MIN_MS;
-  private respawnTimer: NodeJS.Timeout | undefined;
-  private closed: (() => void) | undefined;
+  private readonly thread: RespawningWorker<void>;
+
   constructor(
     private readonly init: WorkerInit,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    this.first = this.spawn();
-  }
-
-  /** Resolves when the worker's producers are connected; rejects if that fails. */
-  private spawn(): Promise<void> {
-    const worker = startWorkerThread(__dirname, 'producer-lanes.worker', this.init);
-    worker.unref();
-    this.worker = worker;
-    return new Promise<void>((resolve, reject) => {
-      const lost = (error: Error): void => {
-        if (this.worker !== worker) return; // already handled (error, then exit)
-        this.worker = undefined;
-        this.isUp = false;
-        reject(error);
-        for (const p of this.pending.values()) p.reject(error);
-        this.pending.clear();
-        if (this.closing) {
-          this.closed?.();
-          return;
-        }
-        this.logger.error(`ingest producer thread stopped: ${error.message}`);
-        this.scheduleRespawn();
-      };
-      worker.on('message', (m: FromWorker) => {
-        if (this.worker !== worker) return;
-        switch (m.type) {
-          case 'ready':
-            this.started = true;
-            this.isUp = true;
-            this.backoffMs = RESPAWN_MIN_MS;
-            resolve();
-            break;
-          case 'failed':
-            reject(new Error(m.message));
-            if (this.started) {
-              lost(new Error(`ingest producer thread could not connect: ${m.message}`));
-              void worker.terminate();
-            }
-            break;
-          case 'done': {
-            const p = this.pending.get(m.id);
-            this.pending.delete(m.id);
-            if (m.error === undefined) p?.resolve();
-            else p?.reject(new Error(m.error));
-            break;
-          }
-          case 'report':
-            observeSend(m);
-            break;
-          case 'warn':
-            this.logger.warn(m.message);
-            break;
-          case 'closed':
-            this.closed?.();
-            break;
-        }
-      });
-      worker.once('error', (thrown: unknown) => lost(thrown instanceof Error ? thrown : new Error(String(thrown))));
-      worker.once('exit', (code) => lost(new Error(`ingest producer thread exited (code ${code})`)));
+    this.thread = new RespawningWorker<void>({
+      dir: __dirname,
+      name: 'producer-lanes.worker',
+      // Read at each start: a replacement starts with the test hooks' current state.
+      workerData: () => this.init,
+      what: 'ingest producer thread',
+      logger,
+      down: (message) => new Error(message),
+      settle: (done) => {
+        const { error } = done as Extract<FromWorker, { type: 'done' }>;
+        return error === undefined ? undefined : new Error(error);
+      },
+      onMessage: (message) => {
+        const m = message as FromWorker;
+        if (m.type === 'report') observeSend(m);
+        else if (m.type === 'warn') logger.warn(m.message);
+      },
     });
   }
 
-  private scheduleRespawn(): void {
-    // Before the first ready the application is still starting: its start fails instead.
-    if (!this.started || this.closing || this.respawnTimer) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, RESPAWN_MAX_MS);
-    this.respawnTimer = setTimeout(() => {
-      this.respawnTimer = undefined;
-      if (this.closing) return;
-      this.logger.warn('starting a new ingest producer thread');
-      this.spawn().catch(() => undefined); // a failure is handled (respawn) by spawn itself
-    }, delay);
-    this.respawnTimer.unref();
-  }
-
   connect(): Promise<void> {
-    return this.first;
+    return this.thread.connect();
   }
 
   up(): boolean {
-    return this.isUp;
+    return this.thread.up;
   }
 
   /** Posts to the current thread; false while there is none. */
   post(message: ToWorker): boolean {
-    if (!this.worker) return false;
-    this.worker.postMessage(message);
-    return true;
+    return this.thread.post(message);
   }
 
   /** Test hooks keep their state across respawns: a new thread starts with the current one. */
@@ -201,25 +132,11 @@ class ProducerThread implements LanesBackend {
   }
 
   enqueue(items: OutgoingMessage[]): Promise<void> {
-    if (!this.isUp || !this.worker) return Promise.reject(new Error('ingest producer thread is restarting'));
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ type: 'send', id, items });
-    });
+    return this.thread.request({ type: 'send', items });
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.respawnTimer);
-    const worker = this.worker;
-    if (!worker) return;
-    const closed = new Promise<void>((resolve) => {
-      this.closed = resolve;
-    });
-    this.post({ type: 'close' });
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
-    await worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
 
