@@ -1,2 +1,4 @@
 export * from './persistence.module';
 export * from './unique-insert';
+export * from './group-commit';
+export * from './insert-batcher';

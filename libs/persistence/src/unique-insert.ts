@@ -1,5 +1,6 @@
 import type { Collection, OptionalUnlessRequiredId } from 'mongodb';
 import type { Model } from 'mongoose';
+import { ownFailures } from './insert-batcher';
 
 /** A duplicate key (11000): the unique `_id` (or index) is taken. */
 export function isDuplicateKey(error: unknown): boolean {
@@ -34,4 +35,26 @@ export async function createUnique<T>(model: Model<T>, doc: Partial<T> & { _id: 
     if (isDuplicateKey(error)) return false;
     throw error;
   }
+}
+
+/**
+ * `insertUnique` for many documents: one unordered `insertMany`; per document, whether this call
+ * created it (false: its `_id` existed). Any other failure throws (none is known stored).
+ */
+export async function insertManyUnique<T extends { _id: string }>(col: Collection<T>, docs: T[]): Promise<boolean[]> {
+  const created = docs.map(() => true);
+  if (docs.length === 0) return created;
+  try {
+    await col.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+  } catch (error) {
+    const own = ownFailures(error);
+    if (own?.every((e) => e.code === 11000)) {
+      for (const e of own) created[e.index] = false;
+    } else if (!own && docs.length === 1 && isDuplicateKey(error)) {
+      created[0] = false;
+    } else {
+      throw error;
+    }
+  }
+  return created;
 }

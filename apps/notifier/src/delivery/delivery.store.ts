@@ -2,9 +2,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { DeliveryAttemptDto } from '@airis/contracts';
-import type { Collection, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
+import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import type { Connection } from 'mongoose';
-import { insertUnique, isDuplicateKey } from '@airis/persistence';
+import { GroupCommit, insertManyUnique, insertUnique, isDuplicateKey } from '@airis/persistence';
 
 export const DELIVERY_CHANNELS = [
   'slack',
@@ -102,22 +102,17 @@ export interface EndpointDoc {
   disabled_at?: Date;
 }
 
-interface Settle {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 /** Collections of the notifier (no other service reads them, DESIGN.md §4). */
 @Injectable()
 export class DeliveryStore implements OnModuleInit {
-  private outcomes: { id: string; set: Partial<DeliveryDoc>; onlyPending: boolean; done: Settle }[] = [];
-  private writingOutcomes = false;
-  private inserts: {
-    batch: StoredBatch;
-    resolve: (created: boolean[]) => void;
-    reject: (error: Error) => void;
-  }[] = [];
-  private writingInserts = false;
+  private readonly outcomes = new GroupCommit<{ id: string; set: Partial<DeliveryDoc>; onlyPending: boolean }, void>(
+    (updates) => this.writeOutcomes(updates),
+    { maxItems: 500, gather: true },
+  );
+  private readonly inserts = new GroupCommit<StoredBatch, boolean[]>((batches) => this.writeInserts(batches), {
+    maxItems: 100,
+    gather: true,
+  });
 
   constructor(@InjectConnection() private readonly connection: Connection) {}
 
@@ -128,34 +123,20 @@ export class DeliveryStore implements OnModuleInit {
    * this delivery's update is stored.
    */
   setDelivery(id: string, set: Partial<DeliveryDoc>, onlyPending = false): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.outcomes.push({ id, set, onlyPending, done: { resolve, reject } });
-      if (!this.writingOutcomes) {
-        this.writingOutcomes = true;
-        setImmediate(() => void this.writeOutcomes());
-      }
-    });
+    return this.outcomes.submit({ id, set, onlyPending });
   }
 
-  private async writeOutcomes(): Promise<void> {
-    while (this.outcomes.length > 0) {
-      const batch = this.outcomes.splice(0, 500);
-      try {
-        await this.deliveries.bulkWrite(
-          batch.map((o) => ({
-            updateOne: {
-              filter: o.onlyPending ? { _id: o.id, status: 'pending' as const } : { _id: o.id },
-              update: { $set: o.set },
-            },
-          })),
-          { ordered: false },
-        );
-        for (const o of batch) o.done.resolve();
-      } catch (error) {
-        for (const o of batch) o.done.reject(error as Error);
-      }
-    }
-    this.writingOutcomes = false;
+  private async writeOutcomes(updates: { id: string; set: Partial<DeliveryDoc>; onlyPending: boolean }[]) {
+    await this.deliveries.bulkWrite(
+      updates.map((o) => ({
+        updateOne: {
+          filter: o.onlyPending ? { _id: o.id, status: 'pending' as const } : { _id: o.id },
+          update: { $set: o.set },
+        },
+      })),
+      { ordered: false },
+    );
+    return updates.map(() => undefined);
   }
 
   get deliveries(): Collection<DeliveryDoc> {
@@ -203,7 +184,7 @@ export class DeliveryStore implements OnModuleInit {
   private async storeHeld(mark: MarkDoc): Promise<DeliveryDoc[]> {
     if (!mark.held) return [];
     const held = parseHeld(mark.held);
-    const created = await insertManyIgnoringDuplicates(this.deliveries, held);
+    const created = await insertManyUnique(this.deliveries, held);
     await this.marks.updateOne({ _id: mark._id }, { $unset: { held: '' } });
     return held.filter((_, i) => created[i]);
   }
@@ -264,13 +245,7 @@ export class DeliveryStore implements OnModuleInit {
    * inserted from the mark when the partition is assigned again.
    */
   storeBatch(batch: StoredBatch): Promise<boolean[]> {
-    return new Promise<boolean[]>((resolve, reject) => {
-      this.inserts.push({ batch, resolve, reject });
-      if (!this.writingInserts) {
-        this.writingInserts = true;
-        setImmediate(() => void this.writeInserts());
-      }
-    });
+    return this.inserts.submit(batch);
   }
 
   /** One delivery-log document for `entries` (the claim loop's attempts; `storeBatch` logs first tries). */
@@ -289,32 +264,18 @@ export class DeliveryStore implements OnModuleInit {
     return out.sort((a, b) => a.timestamp - b.timestamp || a.attempt - b.attempt);
   }
 
-  private async writeInserts(): Promise<void> {
-    while (this.inserts.length > 0) {
-      const group = this.inserts.splice(0, 100);
-      const held = group.flatMap((g) => g.batch.held);
-      let created: boolean[] = [];
-      let failure: unknown;
-      try {
-        // A retried store of the same batch writes its log document once (`logId`).
-        const logs = group.flatMap((g) => (g.batch.log.length > 0 ? [logDoc(g.batch.log, g.batch.logId)] : []));
-        if (logs.length > 0) await insertManyIgnoringDuplicates(this.log, logs);
-        const marks = group.flatMap((g) =>
-          g.batch.mark ? [markDoc(g.batch.mark.tp, g.batch.mark.offset, g.batch.held)] : [],
-        );
-        if (marks.length > 0) await insertManyIgnoringDuplicates(this.marks, marks);
-        created = await insertManyIgnoringDuplicates(this.deliveries, held);
-      } catch (error) {
-        failure = error;
-      }
-      let at = 0;
-      for (const g of group) {
-        if (failure) g.reject(failure as Error);
-        else g.resolve(created.slice(at, at + g.batch.held.length));
-        at += g.batch.held.length;
-      }
-    }
-    this.writingInserts = false;
+  private async writeInserts(batches: StoredBatch[]): Promise<boolean[][]> {
+    // A retried store of the same batch writes its log document once (`logId`).
+    const logs = batches.flatMap((b) => (b.log.length > 0 ? [logDoc(b.log, b.logId)] : []));
+    if (logs.length > 0) await insertManyUnique(this.log, logs);
+    const marks = batches.flatMap((b) => (b.mark ? [markDoc(b.mark.tp, b.mark.offset, b.held)] : []));
+    if (marks.length > 0) await insertManyUnique(this.marks, marks);
+    const created = await insertManyUnique(
+      this.deliveries,
+      batches.flatMap((b) => b.held),
+    );
+    let at = 0;
+    return batches.map((b) => created.slice(at, (at += b.held.length)));
   }
 
   /**
@@ -438,27 +399,4 @@ function parseHeld(held: string): DeliveryDoc[] {
     for (const k of DATE_FIELDS) if (typeof d[k] === 'string') d[k] = new Date(d[k]);
     return d as unknown as DeliveryDoc;
   });
-}
-
-/** Unordered insertMany; resolves, per doc, whether this call created it (false: the _id existed). */
-async function insertManyIgnoringDuplicates<T extends { _id: string }>(
-  col: Collection<T>,
-  docs: T[],
-): Promise<boolean[]> {
-  const created = docs.map(() => true);
-  if (docs.length === 0) return created;
-  try {
-    await col.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
-  } catch (error) {
-    const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-    const list = Array.isArray(writeErrors) ? (writeErrors as { index: number; code: number }[]) : undefined;
-    if (list && list.every((e) => e.code === 11000)) {
-      for (const e of list) created[e.index] = false;
-    } else if (!list && docs.length === 1 && isDuplicateKey(error)) {
-      created[0] = false;
-    } else {
-      throw error;
-    }
-  }
-  return created;
 }

@@ -4,8 +4,8 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { counter } from '@airis/observability';
+import { InsertBatcher } from '@airis/persistence';
 import { WebhookReceiverEnv } from '../webhook-receiver.env';
-import { InsertBatcher } from './insert-batcher';
 import { redactBody, redactHeaders } from './redact';
 
 /**
