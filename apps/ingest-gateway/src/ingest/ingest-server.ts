@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pinoOptions } from '@airis/observability';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino from 'pino';
 import {
   INGEST_ROUTES,
@@ -44,26 +44,40 @@ export async function createIngestServer(options: IngestServerOptions): Promise<
 /**
  * The access log line pino-http writes for Nest's routes ("request completed", level info; 5xx
  * "request errored", level error), with the same logger options, only checked per request
- * against the level (no per-request child logger).
+ * against the level (no per-request child logger). Below info (the default `warn`), only 5xx are
+ * logged, and only errors pay for it: their `onError` hook waits for the response to finish, so a
+ * successful request runs no hook at all.
  */
-function accessLog(app: FastifyInstance, options: IngestServerOptions): void {
+export function accessLog(
+  app: FastifyInstance,
+  options: Pick<IngestServerOptions, 'service' | 'logLevel'>,
+  destination?: pino.DestinationStream,
+): void {
   const { level, base, redact } = pinoOptions({ service: options.service, logLevel: options.logLevel });
-  const logger = pino({ level, base, redact });
-  const info = logger.isLevelEnabled('info');
-  const error = logger.isLevelEnabled('error');
-  app.addHook('onResponse', (request, reply, done) => {
+  const logger = destination ? pino({ level, base, redact }, destination) : pino({ level, base, redact });
+  const log = (request: FastifyRequest, reply: FastifyReply): void => {
     const failed = reply.statusCode >= 500;
-    if (failed ? error : info) {
-      const entry = {
-        req: { id: request.id, method: request.method, url: request.url, headers: request.headers },
-        res: { statusCode: reply.statusCode },
-        responseTime: Math.round(reply.elapsedTime),
-      };
-      if (failed) logger.error(entry, 'request errored');
-      else logger.info(entry, 'request completed');
-    }
-    done();
-  });
+    const entry = {
+      req: { id: request.id, method: request.method, url: request.url, headers: request.headers },
+      res: { statusCode: reply.statusCode },
+      responseTime: Math.round(reply.elapsedTime),
+    };
+    if (failed) logger.error(entry, 'request errored');
+    else logger.info(entry, 'request completed');
+  };
+  if (logger.isLevelEnabled('info')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      log(request, reply);
+      done();
+    });
+  } else if (logger.isLevelEnabled('error')) {
+    app.addHook('onError', (request, reply, _error, done) => {
+      reply.raw.once('finish', () => {
+        if (reply.statusCode >= 500) log(request, reply);
+      });
+      done();
+    });
+  }
 }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;

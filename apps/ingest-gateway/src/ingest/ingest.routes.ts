@@ -6,6 +6,7 @@ import { IdempotencyStore } from './idempotency.store';
 import {
   type IngestCommand,
   type IngestKind,
+  type IngestOutcome,
   type IngestUseCase,
   IngestValidationError,
   ParseFailure,
@@ -66,13 +67,22 @@ export function registerIngestRoutes(fastify: FastifyInstance, deps: IngestRoute
       url,
       errorHandler,
       onRequest,
+      // One async frame per request: the command is built synchronously, errors mapped in the catch.
       handler: async (request, reply) => {
-        const principal = principalOf(request);
-        const { status, body, replayed } = await handleIngest(deps, kind, principal.keyId, request);
-        if (replayed) void reply.header('idempotent-replayed', 'true');
+        const command = ingestCommand(kind, principalOf(request).keyId, request);
+        let outcome: IngestOutcome;
+        try {
+          outcome = await deps.ingest.ingest(command);
+        } catch (error) {
+          throw apiErrorOf(error, deps.retryAfterSeconds);
+        }
+        if (outcome.type === 'conflict') {
+          throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different body');
+        }
+        if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
         // Returned, not sent: Fastify sends it as it does a bare route's return value.
-        void reply.status(status);
-        return body;
+        void reply.status(outcome.response.status);
+        return outcome.response.body;
       },
     });
   }
@@ -82,12 +92,8 @@ function unsupportedMediaType(): ApiError {
   return new ApiError(415, 'unsupported_media_type', `use application/json or ${NDJSON}`);
 }
 
-async function handleIngest(
-  deps: IngestRouteDeps,
-  kind: IngestKind,
-  keyId: string,
-  request: FastifyRequest,
-): Promise<{ status: number; body: unknown; replayed: boolean }> {
+/** The request as an ingest command (400/415 as an ApiError). */
+function ingestCommand(kind: IngestKind, keyId: string, request: FastifyRequest): IngestCommand {
   const header = request.headers['content-type'];
   const contentType = header === 'application/json' ? header : (header ?? '').split(';')[0]?.trim().toLowerCase();
   let command: IngestCommand;
@@ -121,35 +127,32 @@ async function handleIngest(
     // Only retries need the body's hash: requests without a key skip re-serialising the body.
     command.requestHash = IdempotencyStore.requestHash(kind, ndjsonText ?? JSON.stringify(request.body));
   }
-  try {
-    const outcome = await deps.ingest.ingest(command);
-    if (outcome.type === 'conflict') {
-      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different body');
-    }
-    return { status: outcome.response.status, body: outcome.response.body, replayed: outcome.replayed };
-  } catch (error) {
-    if (error instanceof IngestValidationError) {
-      if (!error.batch) throw ApiError.badRequest('invalid request body', error.errors[0]?.fields ?? []);
-      throw new ApiError(
-        400,
-        'validation_failed',
-        'no valid item in the batch',
-        error.errors.flatMap((e) =>
-          e.fields.map((f) => ({ ...f, field: `[${e.index}]${f.field ? `.${f.field}` : ''}` })),
-        ),
-      );
-    }
-    if (isKafkaUnavailable(error)) {
-      throw new ApiError(
-        503,
-        'kafka_unavailable',
-        'the event store did not acknowledge the write in time; retry with the same Idempotency-Key',
-        undefined,
-        { 'retry-after': String(deps.retryAfterSeconds) },
-      );
-    }
-    throw error;
+  return command;
+}
+
+/** A failed ingest as the API's answer: 400 for validation, 503 when Kafka did not ack. */
+function apiErrorOf(error: unknown, retryAfterSeconds: number): unknown {
+  if (error instanceof IngestValidationError) {
+    if (!error.batch) return ApiError.badRequest('invalid request body', error.errors[0]?.fields ?? []);
+    return new ApiError(
+      400,
+      'validation_failed',
+      'no valid item in the batch',
+      error.errors.flatMap((e) =>
+        e.fields.map((f) => ({ ...f, field: `[${e.index}]${f.field ? `.${f.field}` : ''}` })),
+      ),
+    );
   }
+  if (isKafkaUnavailable(error)) {
+    return new ApiError(
+      503,
+      'kafka_unavailable',
+      'the event store did not acknowledge the write in time; retry with the same Idempotency-Key',
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+  }
+  return error;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

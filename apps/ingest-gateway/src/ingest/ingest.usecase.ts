@@ -56,6 +56,8 @@ const SPEC_VERSION = CE_SPEC_VERSION;
 const CONTENT_TYPE = JSON_CONTENT_TYPE;
 const encode = encodeEnvelope;
 const validators = { metrics: validateMetricBatch, events: validateEvent } as const;
+const timeOf = isoTime;
+const traceOf = traceHeaders;
 
 /** A parse failure of one NDJSON line. */
 export class ParseFailure {
@@ -90,9 +92,13 @@ export class IngestUseCase {
     this.topicName = { metrics: topics.of('metrics'), events: topics.of('events') };
   }
 
-  async ingest(command: IngestCommand): Promise<IngestOutcome> {
-    const { idempotencyKey } = command;
-    if (!idempotencyKey) return { type: 'response', response: await this.write(command), replayed: false };
+  /** Without an Idempotency-Key this is `write` itself: one async frame per request on the hot path. */
+  ingest(command: IngestCommand): Promise<IngestOutcome> {
+    if (!command.idempotencyKey) return this.write(command);
+    return this.ingestOnce(command, command.idempotencyKey);
+  }
+
+  private async ingestOnce(command: IngestCommand, idempotencyKey: string): Promise<IngestOutcome> {
     const slot = IdempotencyStore.docId(command.keyId, idempotencyKey);
     const running = this.inFlight.get(slot);
     if (running) return { type: 'response', response: await running, replayed: true };
@@ -102,7 +108,7 @@ export class IngestUseCase {
         ? { type: 'response', response: previous.response, replayed: true }
         : { type: 'conflict' };
     }
-    const writing = this.write(command);
+    const writing = this.write(command).then((outcome) => outcome.response);
     this.inFlight.set(slot, writing);
     try {
       return { type: 'response', response: await writing, replayed: false };
@@ -145,7 +151,7 @@ export class IngestUseCase {
     return messages.length;
   }
 
-  private async write(command: IngestCommand): Promise<StoredResponse> {
+  private async write(command: IngestCommand): Promise<IngestOutcome & { type: 'response' }> {
     const validate: (v: unknown) => Validated<{ source: string; id?: string; timestamp?: number }> =
       validators[command.kind];
     const errors: IngestItemError[] = [];
@@ -154,8 +160,8 @@ export class IngestUseCase {
     const topic = this.topicName[command.kind];
     const type = CE_TYPE[command.kind];
     const now = Date.now();
-    const time = isoTime(now);
-    const trace = traceHeaders();
+    const time = timeOf(now);
+    const trace = traceOf();
     for (let index = 0; index < command.items.length; index++) {
       const item = command.items[index];
       if (item instanceof ParseFailure) {
@@ -213,7 +219,7 @@ export class IngestUseCase {
     accepted.add(command.kind, messages.length);
     if (command.idempotencyKey)
       await this.remember(command.keyId, command.idempotencyKey, command.requestHash, response);
-    return response;
+    return { type: 'response', response, replayed: false };
   }
 
   private response(command: IngestCommand, ids: (string | null)[], errors: IngestItemError[]): StoredResponse {
