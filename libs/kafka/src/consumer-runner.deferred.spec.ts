@@ -146,4 +146,13 @@ describe('ConsumerRunner deferred commits', () => {
     await runner.stop();
     expect(stub.commits.flat()).toEqual([{ topic: TOPIC, partition: 0, offset: '8' }]);
   });
+
+  it('leaves no timer behind once stopped', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers(); // this test's own timeout, and whatever else is pending already
+    const { runner, eachBatch } = await setUp([Promise.resolve()]);
+    await eachBatch(batchPayload([5], []));
+    await runner.stop();
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
 });

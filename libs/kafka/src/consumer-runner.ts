@@ -274,7 +274,11 @@ export class ConsumerRunner {
         await Promise.allSettled([...this.handling]);
         await Promise.allSettled([...this.commits.values()].map((c) => c.chain));
       })();
-      await Promise.race([settled, sleep(STOP_WAIT_MS)]);
+      // The wait's timer is cleared once settled: a pending one would hold the process (and a
+      // test runner's worker) alive for the rest of STOP_WAIT_MS.
+      const timeUp = new AbortController();
+      await Promise.race([settled, sleep(STOP_WAIT_MS, timeUp.signal)]);
+      timeUp.abort();
       if (this.commitTimer) clearInterval(this.commitTimer);
       await this.commitDurable();
     }
