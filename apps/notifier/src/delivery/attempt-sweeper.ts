@@ -5,7 +5,7 @@ import { DeliveryStore } from './delivery.store';
 const SWEEP_EVERY_MS = 10 * 60_000;
 
 /**
- * Deletes expired delivery-log documents and claim leases (`expiresAt`; FerretDB has no TTL
+ * Deletes expired delivery-log documents, claim leases and rate-slot claims (`expiresAt`; FerretDB has no TTL
  * monitor, DESIGN.md §4), and stored marks below their partition's highest — after storing the
  * deliveries the highest ones still hold (a crash between a mark and its held deliveries; also
  * at start, see `DeliveryStore.storeAllHeld`).
@@ -34,12 +34,13 @@ export class AttemptSweeper implements OnApplicationBootstrap, OnApplicationShut
 
   async sweep(now = new Date()): Promise<number> {
     await this.recoverHeld();
-    const [log, leases, marks] = await Promise.all([
+    const [log, leases, slots, marks] = await Promise.all([
       this.store.log.deleteMany({ expiresAt: { $lt: now } }),
       this.store.leases.deleteMany({ expiresAt: { $lt: now } }),
+      this.store.rateSlots.deleteMany({ expiresAt: { $lt: now } }),
       this.store.pruneMarks(),
     ]);
-    return log.deletedCount + leases.deletedCount + marks;
+    return log.deletedCount + leases.deletedCount + slots.deletedCount + marks;
   }
 
   private async recoverHeld(): Promise<void> {

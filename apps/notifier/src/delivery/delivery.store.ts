@@ -5,6 +5,7 @@ import type { DeliveryAttemptDto } from '@airis/contracts';
 import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { GroupCommit, insertManyUnique, insertUnique, isDuplicateKey } from '@airis/persistence';
+import type { RateSlotDoc } from './rate-slots';
 
 export const DELIVERY_CHANNELS = [
   'slack',
@@ -154,6 +155,11 @@ export class DeliveryStore implements OnModuleInit {
 
   get leases(): Collection<{ _id: string; owner: string; until: Date; expiresAt: Date }> {
     return this.db().collection('notifier_leases');
+  }
+
+  /** Claimed windows of per-endpoint rate limits, shared by the replicas (`RateSlots`). */
+  get rateSlots(): Collection<RateSlotDoc> {
+    return this.db().collection<RateSlotDoc>('notifier_rate_slots');
   }
 
   get marks(): Collection<MarkDoc> {

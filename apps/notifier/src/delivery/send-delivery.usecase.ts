@@ -14,6 +14,7 @@ import { AttemptLog } from './attempt-log';
 import { type DeliveryDoc, DeliveryStore } from './delivery.store';
 import { EndpointStates } from './endpoint-states';
 import { type Prepared, prepareRequest } from './prepare-request';
+import { RateSlots } from './rate-slots';
 import { type Verdict, classifyResponse, nextDelay } from './retry-policy';
 
 type AttemptVerdict = Verdict | { kind: 'refused'; reason: string; address: string };
@@ -55,7 +56,7 @@ export type AttemptOutcome =
 export class SendDeliveryUseCase implements OnApplicationShutdown {
   private readonly logger = new Logger(SendDeliveryUseCase.name);
   private readonly breakers = new Map<string, CircuitBreaker<[Prepared], AttemptResult>>();
-  private readonly slots = new Map<string, number>();
+  private readonly slots: RateSlots;
   readonly http: HttpSender;
   private readonly log: AttemptLog;
 
@@ -69,6 +70,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     private readonly endpoints: EndpointStates,
   ) {
     this.log = new AttemptLog(store, producer, this.logger);
+    this.slots = new RateSlots(() => store.rateSlots);
     this.http = new HttpSender({ timeoutMs: config.httpTimeoutMs, baseAllow: config.ssrfAllow });
     registry.onReceiverChanged = (id) => {
       for (const key of [...this.breakers.keys()]) if (key.startsWith(`${id}/`)) this.breakers.delete(key);
@@ -135,11 +137,8 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
       return this.finish(doc, prepared, { verdict: { kind: 'rejected', reason: 'endpoint_disabled' } });
     }
     if (prepared.minIntervalMs > 0) {
-      const slot = this.slots.get(prepared.endpoint) ?? 0;
-      if (slot > now.getTime()) {
-        return { kind: 'release', at: new Date(slot) };
-      }
-      this.slots.set(prepared.endpoint, now.getTime() + prepared.minIntervalMs);
+      const later = await this.slots.take(prepared.endpoint, prepared.minIntervalMs, now.getTime());
+      if (later !== undefined) return { kind: 'release', at: new Date(later) };
     }
     const breaker = this.breaker(prepared.endpoint);
     let result: AttemptResult;
@@ -154,7 +153,7 @@ export class SendDeliveryUseCase implements OnApplicationShutdown {
     }
     if (prepared.minIntervalMs > 0) {
       // The gap counts from the end of this send, so messages arrive at most once per interval.
-      this.slots.set(prepared.endpoint, Date.now() + prepared.minIntervalMs);
+      this.slots.sent(prepared.endpoint, prepared.minIntervalMs);
     }
     return this.finish(doc, prepared, result);
   }
