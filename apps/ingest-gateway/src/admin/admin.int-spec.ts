@@ -157,6 +157,19 @@ describe('/api/v1/integrations (connector instances)', () => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/family/);
   });
+
+  it('refuses the id "webhooks", which the webhook subscriptions API would shadow', async () => {
+    const body = { family: 'mlops', type: 'mlflow', settings: { tracking_uri: 'https://mlflow.example.com' } };
+    const r = await call(`${a.url}/api/v1/integrations/webhooks`, 'PUT', body);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({
+      error: {
+        code: 'validation_failed',
+        fields: [{ field: 'id', messages: [expect.stringMatching(/"webhooks" is reserved/)] }],
+      },
+    });
+    expect(config.records.some((x) => x.key === 'integration/webhooks')).toBe(false);
+  });
 });
 
 describe('API keys across replicas', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigStore, type ConfigResource } from '@airis/config-store';
-import { type ConfigKindEntry, validateContract } from '@airis/contracts';
+import { CONFIG_KINDS, type ConfigKindEntry, validateContract } from '@airis/contracts';
 import { SecretBox } from '@airis/security';
 import { ApiError } from '../http/api-error';
 
@@ -61,6 +61,15 @@ export class ConfigResourcesService {
   async replace(entry: ConfigKindEntry, id: string, body: unknown, actor: string): Promise<ResourceView> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) {
       throw ApiError.badRequest('invalid id', [{ field: 'id', messages: ['1-128 letters, digits, ".", "_" or "-"'] }]);
+    }
+    const shadowing = reservedIds(entry).get(id);
+    if (shadowing) {
+      throw ApiError.badRequest('reserved id', [
+        {
+          field: 'id',
+          messages: [`"${id}" is reserved: /api/v1/${shadowing.path} is the ${shadowing.kind} API`],
+        },
+      ]);
     }
     const current = this.store.get(entry.kind, id);
     const spec = this.validate(entry, body, current?.spec);
@@ -149,6 +158,21 @@ export class ConfigResourcesService {
       spec: scrub(spec) as Json,
     };
   }
+}
+
+/**
+ * Ids a resource of `entry` cannot take because another kind's path continues with them:
+ * `integrations/webhooks` would make an integration called `webhooks` unreachable by GET and
+ * DELETE (those go to the webhook subscriptions API).
+ */
+function reservedIds(entry: ConfigKindEntry): Map<string, ConfigKindEntry> {
+  const reserved = new Map<string, ConfigKindEntry>();
+  for (const other of CONFIG_KINDS) {
+    if (other === entry || !other.path.startsWith(`${entry.path}/`)) continue;
+    const segment = other.path.slice(entry.path.length + 1).split('/')[0];
+    if (segment) reserved.set(segment, other);
+  }
+  return reserved;
 }
 
 function newId(body: unknown): string {
