@@ -148,11 +148,29 @@ describe('ConsumerRunner deferred commits', () => {
   });
 
   it('leaves no timer behind once stopped', async () => {
-    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers(); // this test's own timeout, and whatever else is pending already
     const { runner, eachBatch } = await setUp([Promise.resolve()]);
     await eachBatch(batchPayload([5], []));
-    await runner.stop();
-    expect(timers()).toBeLessThanOrEqual(before);
+    // The long timers stop() starts (its bounded wait is 10 s), and which of them it clears.
+    const started: unknown[] = [];
+    const cleared = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const set = jest.spyOn(globalThis, 'setTimeout').mockImplementation((...args: Parameters<typeof setTimeout>) => {
+      const timer = realSet(...args);
+      if ((args[1] ?? 0) >= 1_000) started.push(timer);
+      return timer;
+    });
+    const clear = jest.spyOn(globalThis, 'clearTimeout').mockImplementation((timer) => {
+      cleared.add(timer);
+      realClear(timer);
+    });
+    try {
+      await runner.stop();
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
+    expect(started.length).toBeGreaterThan(0); // the bounded wait for in-flight handlers
+    expect(started.filter((t) => !cleared.has(t))).toEqual([]);
   });
 });
