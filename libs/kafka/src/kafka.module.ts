@@ -15,7 +15,7 @@ import { KafkaConsumerService } from './kafka-consumer.service';
 import { KafkaProducer } from './kafka-producer';
 import { PartitionAssignments } from './partition-assignments';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options';
-import { ensureTopics } from './topic-admin';
+import { ensureTopics, waitUntilServed } from './topic-admin';
 import { TopicNames } from './topic-names';
 
 @Global()
@@ -59,6 +59,7 @@ export class KafkaModule implements OnModuleInit, OnApplicationShutdown {
       const created = await ensureTopics(admin, this.topics, this.options.replicationFactor ?? -1);
       if (created.length > 0) this.logger.log(`created topics: ${created.join(', ')}`);
     }
+    await waitUntilServed(admin, this.topics);
   }
 
   async onApplicationShutdown(): Promise<void> {

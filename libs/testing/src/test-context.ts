@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type TopicId } from '@airis/contracts';
-import { TopicNames, ensureTopics } from '@airis/kafka';
+import { TopicNames, ensureTopics, waitUntilServed } from '@airis/kafka';
 import { Kafka, type KafkaMessage, type Message, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { infraFromEnvironment } from './infra';
@@ -111,13 +111,7 @@ export function createTestContext(label: string): TestContext {
         });
         // A fresh topic may answer "not the leader" for a while; services read offsets at start
         // (config store, consumers), so specs begin only once every topic serves them.
-        for (const { name } of topics.all()) {
-          await pollUntil(() => admin.fetchTopicOffsets(name).then(() => true), {
-            timeoutMs: 60_000,
-            intervalMs: 200,
-            description: `offsets of ${name}`,
-          });
-        }
+        await waitUntilServed(admin, topics);
       } finally {
         await admin.disconnect();
       }
