@@ -113,4 +113,25 @@ describe('IntegrationRunner', () => {
     await runner.stop();
     expect(maxActive).toBe(1);
   });
+
+  it('stops a connector whose start was still under way when stop was called', async () => {
+    const { connector, runner } = setup();
+    let finishStart!: () => void;
+    connector.start = () => new Promise<void>((resolve) => (finishStart = resolve));
+    let stops = 0;
+    connector.stop = () => {
+      stops++;
+      return Promise.resolve();
+    };
+    const started = runner.start();
+    const stopped = runner.stop();
+    // A turn of the event loop: all stop() could do without the start is done by then.
+    await new Promise((resolve) => setImmediate(resolve));
+    finishStart();
+    await Promise.all([started, stopped]);
+    expect(stops).toBe(1);
+    // Stopped before its first run: nothing was collected and nothing is scheduled.
+    expect(await runner.runNow()).toMatchObject({ ok: false, message: 'stopped' });
+    expect(connector.calls).toBe(0);
+  });
 });

@@ -68,6 +68,7 @@ export class IntegrationRunner {
   private failures = 0;
   private stopped = false;
   private started = false;
+  private starting: Promise<void> | undefined;
   runs = 0;
 
   constructor(private readonly options: RunnerOptions) {
@@ -93,15 +94,21 @@ export class IntegrationRunner {
   }
 
   async start(): Promise<void> {
-    await this.options.connector.start();
-    this.started = true;
+    this.starting = this.options.connector.start().then(() => {
+      this.started = true;
+    });
+    await this.starting;
     this.schedule(firstDelay(this.options.policy, this.options.random));
   }
 
-  /** Stops the schedule, waits for a run in flight, stops the connector. */
+  /**
+   * Stops the schedule, waits for a run in flight, stops the connector — also one whose start
+   * was still under way when stop was called (a configuration deleted right after it was made).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.starting?.catch(() => undefined);
     await this.chain.catch(() => undefined);
     this.breaker.shutdown();
     if (this.started) await this.options.connector.stop();
