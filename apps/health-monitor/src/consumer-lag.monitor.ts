@@ -95,24 +95,27 @@ export class ConsumerLagMonitor implements OnApplicationBootstrap, BeforeApplica
     const topicNames = Object.keys(TOPICS)
       .map((id) => this.topics.of(id as keyof typeof TOPICS))
       .filter((t) => existing.has(t));
+    const { groups } = await admin.listGroups();
+    const committedBy: { service: string; groupId: string; committed: Parameters<typeof groupLag>[0] }[] = [];
+    for (const { groupId } of groups) {
+      const service = serviceOfGroup(groupId, this.topics.namespace);
+      if (!service) continue;
+      try {
+        committedBy.push({ service, groupId, committed: await admin.fetchOffsets({ groupId, topics: topicNames }) });
+      } catch (error) {
+        // One group being rebalanced or its coordinator moving must not hide the others.
+        this.logger.warn(`offsets of ${groupId} not read: ${(error as Error).message}`);
+      }
+    }
+    // The ends are read after the commits: the lag shown is then never below what it was when
+    // the commits were read (ends read first could miss records appended in between).
     const ends = new Map<string, Map<number, number>>();
     for (const topic of topicNames) {
       const offsets = await admin.fetchTopicOffsets(topic);
       ends.set(topic, new Map(offsets.map((o) => [o.partition, Number(o.high)])));
     }
-    const { groups } = await admin.listGroups();
     const now = Date.now();
-    for (const { groupId } of groups) {
-      const service = serviceOfGroup(groupId, this.topics.namespace);
-      if (!service) continue;
-      let committed;
-      try {
-        committed = await admin.fetchOffsets({ groupId, topics: topicNames });
-      } catch (error) {
-        // One group being rebalanced or its coordinator moving must not hide the others.
-        this.logger.warn(`offsets of ${groupId} not read: ${(error as Error).message}`);
-        continue;
-      }
+    for (const { service, groupId, committed } of committedBy) {
       const { total, by_topic } = groupLag(committed, ends);
       // Groups that never committed on this namespace's topics are someone else's.
       if (Object.keys(by_topic).length === 0) continue;
