@@ -8,9 +8,11 @@
 //       gateway sees its max rate for half of every second (that figure is printed too, as bursty).
 //   B2: the gateway with a no-op sink vs a bare Fastify server (same Fastify, same JSON parsing
 //       and response) → req/s ratio and p99.
-// Arms interleaved ROUNDS times, medians reported. Everything on loopback; own topics and
-// database, removed at the end. Env knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, and
-// BENCH_ARMS=b1 or b2 to run only that benchmark (default both).
+// Arms interleaved ROUNDS times (B2: BENCH_B2_ROUNDS, default 9, in alternating order), medians
+// reported; B2 also prints the median and quartiles of its per-round ratios. Everything on
+// loopback; own topics and database, removed at the end. Env knobs: BENCH_ROUNDS,
+// BENCH_B2_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, and BENCH_ARMS=b1 or b2 to run only that
+// benchmark (default both).
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { MongoClient } from 'mongodb';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const B2_ROUNDS = Number(process.env.BENCH_B2_ROUNDS ?? Math.max(ROUNDS, 9));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -263,7 +266,7 @@ const portA = 18000 + Math.floor(Math.random() * 2000);
 const children = [];
 try {
   console.log(
-    `bench:ingest — ${ROUNDS} rounds × ${SECONDS}s per arm, ${CONNECTIONS} connections, ${METRICS_PER_BATCH}-metric batches`,
+    `bench:ingest — ${ROUNDS} rounds (B2: ${B2_ROUNDS}) × ${SECONDS}s per arm, ${CONNECTIONS} connections, ${METRICS_PER_BATCH}-metric batches`,
   );
   const rows = [];
   const figures = [];
@@ -356,10 +359,18 @@ try {
     const bareUrl = `http://127.0.0.1:${barePort}`;
     await load(noop.url).catch(() => undefined);
     await bareArm(bareUrl, bare.pid);
+    // More rounds than B1 (the machine's speed drifts by ±30 % over seconds, and the two
+    // arms take ~8 s a round), in alternating order (bare first, then gateway first), so a pair's
+    // two halves see the same drift in both orders.
     const b2 = { gw: [], bare: [] };
-    for (let i = 0; i < ROUNDS; i++) {
-      b2.bare.push(await bareArm(bareUrl, bare.pid));
-      b2.gw.push(await gatewayArm(noop));
+    for (let i = 0; i < B2_ROUNDS; i++) {
+      if (i % 2 === 0) {
+        b2.bare.push(await bareArm(bareUrl, bare.pid));
+        b2.gw.push(await gatewayArm(noop));
+      } else {
+        b2.gw.push(await gatewayArm(noop));
+        b2.bare.push(await bareArm(bareUrl, bare.pid));
+      }
     }
     await stop(noop.child);
     await stop(bare);
@@ -368,10 +379,17 @@ try {
     const bareRps = median(b2.bare.map((x) => x.rps));
     const bareCpu = median(b2.bare.map((x) => x.cpuPerReq));
     const noopCpu = median(b2.gw.map((x) => x.cpuPerReq));
+    const paired = b2.gw.map((x, i) => x.rps / b2.bare[i].rps).sort((a, b) => a - b);
+    const quartile = (q) => paired[Math.min(paired.length - 1, Math.floor(q * paired.length))];
     rows.push(
       ['B2 bare Fastify', `${bareRps.toFixed(0)} req/s`, `p99 ${median(b2.bare.map((x) => x.p99))} ms`],
       ['B2 gateway (no-op sink)', `${noopRps.toFixed(0)} req/s`, `p99 ${median(b2.gw.map((x) => x.p99))} ms`],
-      ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'load-independent'],
+      ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'main thread busy'],
+      [
+        'B2 gateway ÷ bare, per round',
+        `median ${quartile(0.5).toFixed(3)}`,
+        `quartiles ${quartile(0.25).toFixed(3)}–${quartile(0.75).toFixed(3)} (${paired.length} pairs)`,
+      ],
     );
     figures.push(
       `per round B2 bare: ${b2.bare.map((x) => x.rps.toFixed(0)).join(', ')}; gateway: ${b2.gw.map((x) => x.rps.toFixed(0)).join(', ')}`,
@@ -379,6 +397,8 @@ try {
       `ratio b2_http ${(noopRps / bareRps).toFixed(3)}`,
       `figure b2_bare_cpu_us_per_req ${bareCpu.toFixed(0)} us`,
       `figure b2_gateway_cpu_us_per_req ${noopCpu.toFixed(0)} us`,
+      `figure b2_paired_ratio_median ${quartile(0.5).toFixed(3)}`,
+      `figure b2_paired_ratio_quartiles ${quartile(0.25).toFixed(3)} ${quartile(0.75).toFixed(3)}`,
     );
   }
   console.log(
