@@ -70,7 +70,13 @@ function quantileMs(before, after, q) {
 const LATENCY_HISTOGRAMS = ['airis_gateway_kafka_send_seconds', 'airis_gateway_kafka_queue_wait_seconds'];
 const metricsText = async (url) => (await fetch(`${url}/metrics`)).text();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Quantile x of an ascending array (the element at ⌊x·n⌋, the last for x near 1). */
+const quantile = (sorted, x) => sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))];
+const median = (xs) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function cpuMicros(pid) {
@@ -186,8 +192,7 @@ async function rawPaced(producer, topic, rate) {
   }
   await Promise.all(sends);
   latencies.sort((a, b) => a - b);
-  const q = (x) => latencies[Math.min(latencies.length - 1, Math.floor(x * latencies.length))];
-  return { p50: q(0.5), p99: q(0.99) };
+  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
 /**
@@ -239,8 +244,13 @@ async function gatewayPaced(url, rate) {
   await Promise.all(requests);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const q = (x) => latencies[Math.min(latencies.length - 1, Math.floor(x * latencies.length))];
-  return { ok: latencies.length, failed, p50: q(0.5), p99: q(0.99), maxLateMs: late };
+  return {
+    ok: latencies.length,
+    failed,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    maxLateMs: late,
+  };
 }
 
 async function bareArm(url, pid) {
@@ -380,15 +390,14 @@ try {
     const bareCpu = median(b2.bare.map((x) => x.cpuPerReq));
     const noopCpu = median(b2.gw.map((x) => x.cpuPerReq));
     const paired = b2.gw.map((x, i) => x.rps / b2.bare[i].rps).sort((a, b) => a - b);
-    const quartile = (q) => paired[Math.min(paired.length - 1, Math.floor(q * paired.length))];
     rows.push(
       ['B2 bare Fastify', `${bareRps.toFixed(0)} req/s`, `p99 ${median(b2.bare.map((x) => x.p99))} ms`],
       ['B2 gateway (no-op sink)', `${noopRps.toFixed(0)} req/s`, `p99 ${median(b2.gw.map((x) => x.p99))} ms`],
       ['B2 CPU per request bare / gateway', `${bareCpu.toFixed(0)} / ${noopCpu.toFixed(0)} µs`, 'main thread busy'],
       [
         'B2 gateway ÷ bare, per round',
-        `median ${quartile(0.5).toFixed(3)}`,
-        `quartiles ${quartile(0.25).toFixed(3)}–${quartile(0.75).toFixed(3)} (${paired.length} pairs)`,
+        `median ${quantile(paired, 0.5).toFixed(3)}`,
+        `quartiles ${quantile(paired, 0.25).toFixed(3)}–${quantile(paired, 0.75).toFixed(3)} (${paired.length} pairs)`,
       ],
     );
     figures.push(
@@ -397,8 +406,8 @@ try {
       `ratio b2_http ${(noopRps / bareRps).toFixed(3)}`,
       `figure b2_bare_cpu_us_per_req ${bareCpu.toFixed(0)} us`,
       `figure b2_gateway_cpu_us_per_req ${noopCpu.toFixed(0)} us`,
-      `figure b2_paired_ratio_median ${quartile(0.5).toFixed(3)}`,
-      `figure b2_paired_ratio_quartiles ${quartile(0.25).toFixed(3)} ${quartile(0.75).toFixed(3)}`,
+      `figure b2_paired_ratio_median ${quantile(paired, 0.5).toFixed(3)}`,
+      `figure b2_paired_ratio_quartiles ${quantile(paired, 0.25).toFixed(3)} ${quantile(paired, 0.75).toFixed(3)}`,
     );
   }
   console.log(
